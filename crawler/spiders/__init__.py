@@ -1,0 +1,1 @@
+"""Spiders of the 시정소식 boards."""

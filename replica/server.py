@@ -1,0 +1,352 @@
+"""The replica's HTTP server: the board's public URLs, plus a small admin API under /_replica/.
+
+Public URLs answer the way www.gwangju.go.kr does (see `shared/reference/gwangju/README.md`):
+`/boardList.do` (GET and POST), `/boardView.do`, `/fileDownload.do` (one file or `action=zip`),
+`/filePreView.do`, `/imageView/<token>`, `/robots.txt`, `/` → 302 `/main.do`, and 302 `/siiru.do`
+for an unknown board or retired page. A deleted or unknown seq answers HTTP 200 with a script
+`alert('…')` + `history.back()` page, as Korean CMSs do.
+
+The admin API (JSON; not in the request log) lets tests and the `sijeong replica` subcommands
+change the site between crawls over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_address
+from urllib.parse import parse_qs, quote, urlsplit
+
+from replica import blobs, render
+from replica.state import Post, ReplicaState
+
+HTML = "text/html;charset=UTF-8"
+RECORD_COUNTS = (10, 30, 50, 100)
+MSG_DELETED = "삭제된 게시물입니다."
+MSG_MISSING = "존재하지 않는 게시물입니다."
+MSG_NO_FILE = "파일이 존재하지 않습니다."
+
+
+class NotLoopback(ValueError):
+    pass
+
+
+def require_loopback(host: str) -> None:
+    """The replica is a test double: it never listens beyond this machine."""
+    try:
+        ok = ip_address(host).is_loopback
+    except ValueError:
+        ok = host == "localhost"
+    if not ok:
+        raise NotLoopback(
+            f"the replica only listens on loopback addresses (127.0.0.0/8, ::1), not {host!r}"
+        )
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SiiRU"
+    sys_version = ""
+    state: ReplicaState  # set on the subclass made by `make_server`
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def log_message(self, format, *args):  # noqa: A002 - silence the default stderr log
+        pass
+
+    def _params(self) -> dict[str, str]:
+        query = urlsplit(self.path).query
+        params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        if self.command == "POST" and not self.path.startswith("/_replica/"):
+            form = self._read_body().decode("utf-8", "replace")
+            params.update({k: v[-1] for k, v in parse_qs(form, keep_blank_values=True).items()})
+        return params
+
+    def _read_body(self) -> bytes:
+        length = _int(self.headers.get("Content-Length"), 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(
+        self, status: int, body: bytes, content_type: str = HTML, headers: dict | None = None
+    ):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self._status = status
+
+    def _html(self, text: str, status: int = 200) -> None:
+        self._send(status, render.served(text))
+
+    def _redirect(self, location: str) -> None:
+        self._send(302, b"", headers={"Location": location})
+
+    def _json(self, data, status: int = 200) -> None:
+        body = json.dumps(data, ensure_ascii=False, default=str).encode()
+        self._send(status, body, "application/json;charset=UTF-8")
+
+    def _dispatch(self) -> None:
+        self._status = 0
+        path = urlsplit(self.path).path
+        if path.startswith("/_replica/"):
+            try:
+                self._admin(path)
+            except KeyError as exc:
+                self._json({"error": exc.args[0] if exc.args else str(exc)}, 404)
+            except (ValueError, TypeError) as exc:
+                self._json({"error": str(exc)}, 400)
+            return
+        try:
+            self._public(path)
+        finally:
+            self.state.log_request(
+                self.command, self.path, self._status, self.headers.get("User-Agent", "")
+            )
+
+    do_GET = do_POST = do_HEAD = _dispatch
+
+    # -- the site ----------------------------------------------------------------------------
+
+    def _public(self, path: str) -> None:
+        params = self._params()
+        if path == "/":
+            return self._redirect("/main.do")
+        if path == "/main.do":
+            return self._html(render.main_page())
+        if path == "/siiru.do":
+            return self._html(render.siiru_page())
+        if path == "/robots.txt":
+            return self._send(200, render.ROBOTS_TXT.encode(), "text/plain;charset=UTF-8")
+        if path == "/boardList.do":
+            return self._list(params)
+        if path == "/boardView.do":
+            return self._view(params)
+        if path == "/fileDownload.do":
+            return self._download(params)
+        if path == "/filePreView.do":
+            return self._preview(params)
+        if path.startswith("/imageView/"):
+            return self._image(path.removeprefix("/imageView/"))
+        if path.endswith(".do"):
+            return self._redirect("/siiru.do")
+        return self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
+
+    def _list(self, params: dict[str, str]) -> None:
+        board = self.state.board(params.get("boardId", ""))
+        if board is None:
+            return self._redirect("/siiru.do")
+        record_cnt = _int(params.get("recordCnt"), 10)
+        if record_cnt not in RECORD_COUNTS:
+            record_cnt = 10
+        move_page = max(_int(params.get("movePage"), 1), 1)
+        search_ty = params.get("searchTy", "TM") or "TM"
+        query = params.get("searchQuery", "").strip()
+        posts = self.state.listing(board.board_id, query, search_ty)
+        text = render.list_page(
+            board,
+            posts,
+            page_id=params.get("pageId", ""),
+            move_page=move_page,
+            record_cnt=record_cnt,
+            search_ty=search_ty,
+            search_query=query,
+        )
+        self._html(text)
+
+    def _post(
+        self, params: dict[str, str], board_key: str = "boardId"
+    ) -> tuple[object, Post | None]:
+        board = self.state.board(params.get(board_key, ""))
+        if board is None:
+            return None, None
+        return board, self.state.get(board.board_id, _int(params.get("seq"), -1))
+
+    def _view(self, params: dict[str, str]) -> None:
+        board, post = self._post(params)
+        if board is None:
+            return self._redirect("/siiru.do")
+        if post is None:
+            return self._html(render.alert_page(MSG_MISSING))
+        if post.deleted:
+            return self._html(render.alert_page(MSG_DELETED))
+        snapshot = self.state.see(post)
+        newer, older = self.state.neighbours(post)
+        text = render.view_page(
+            board, snapshot, page_id=params.get("pageId", ""), newer=newer, older=older
+        )
+        self._html(text)
+
+    def _download(self, params: dict[str, str]) -> None:
+        if params.get("action") == "zip":
+            board, post = self._post(params)
+            if post is None or post.deleted or not post.attachments:
+                return self._html(render.alert_page(MSG_NO_FILE))
+            files = [(a.name, attachment_bytes(post, a.file_sn)) for a in post.attachments]
+            body = render.zip_of(files)
+            return self._send(
+                200,
+                body,
+                "application/zip",
+                {"Content-Disposition": disposition(f"{post.seq}.zip")},
+            )
+        board_id, _, seq = params.get("fileKey", "").partition("|")
+        board, post = self._post({"boardId": board_id, "seq": seq})
+        sn = _int(params.get("fileSn"), -1)
+        attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
+        if post is None or post.deleted or attachment is None:
+            return self._html(render.alert_page(MSG_NO_FILE))
+        self._send(
+            200,
+            attachment_bytes(post, sn),
+            blobs.media_type(attachment.ext),
+            {"Content-Disposition": disposition(attachment.name)},
+        )
+
+    def _preview(self, params: dict[str, str]) -> None:
+        board_id, _, seq = params.get("fileKey", "").partition("|")
+        board, post = self._post({"boardId": board_id, "seq": seq})
+        sn = _int(params.get("fileSn"), -1)
+        attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
+        if attachment is None:
+            return self._html(render.alert_page(MSG_NO_FILE))
+        self._html(render.preview_page(attachment))
+
+    def _image(self, token: str) -> None:
+        photo = self.state.photo(token)
+        if photo is None:
+            return self._send(404, b"")
+        self._send(200, blobs.file_bytes(f"image|{token}", "jpg"), "image/jpeg")
+
+    # -- admin API ---------------------------------------------------------------------------
+
+    def _admin(self, path: str) -> None:
+        body = self._read_body() if self.command == "POST" else b""
+        payload = json.loads(body) if body.strip() else {}
+        if not isinstance(payload, dict):
+            raise ValueError("the request body must be a JSON object")
+        parts = path.strip("/").split("/")[1:]
+        state = self.state
+        if parts == ["log"]:
+            if self.command == "POST":  # POST /_replica/log clears it
+                state.clear_log()
+                return self._json({"cleared": True})
+            return self._json([asdict(r) for r in state.request_log()])
+        if parts == ["state"]:
+            return self._json(
+                {
+                    b: {
+                        "name": board.name,
+                        "skin": board.skin,
+                        "live": len(state.seqs(b)),
+                        "all": len(state.seqs(b, include_deleted=True)),
+                        "max_seq": max(state.seqs(b, include_deleted=True), default=None),
+                    }
+                    for b, board in state.boards.items()
+                }
+            )
+        if len(parts) >= 2 and parts[0] == "boards":
+            board_id = parts[1]
+            if state.board(board_id) is None:
+                raise KeyError(f"no board {board_id} in the replica")
+            rest = parts[2:]
+            if rest == ["posts"] and self.command == "POST":
+                return self._json(state.add_post(board_id, **payload).truth(), 201)
+            if rest == ["posts"]:
+                return self._json(state.seqs(board_id))
+            if len(rest) >= 2 and rest[0] == "posts":
+                return self._post_admin(board_id, _int(rest[1], -1), rest[2:], payload)
+        raise KeyError(f"no admin route {path}")
+
+    def _post_admin(self, board_id: str, seq: int, action: list[str], payload: dict) -> None:
+        state = self.state
+        if not action and self.command == "GET":
+            post = state.get(board_id, seq)
+            if post is None:
+                raise KeyError(f"no post {board_id}:{seq} in the replica")
+            return self._json(post.truth())
+        if self.command != "POST":
+            raise ValueError("mutations are POST requests")
+        if action == ["edit"]:
+            return self._json(state.edit_post(board_id, seq, **payload).truth())
+        if action == ["delete"]:
+            return self._json(state.delete_post(board_id, seq).truth())
+        if action == ["restore"]:
+            return self._json(state.restore_post(board_id, seq).truth())
+        if action == ["views"]:
+            return self._json(state.bump_views(board_id, seq, int(payload.get("by", 1))).truth())
+        if len(action) == 3 and action[0] == "attachments" and action[2] == "replace":
+            return self._json(state.replace_attachment(board_id, seq, int(action[1])).truth())
+        raise KeyError(f"no admin action {'/'.join(action)}")
+
+
+def attachment_bytes(post: Post, file_sn: int) -> bytes:
+    attachment = next(a for a in post.attachments if a.file_sn == file_sn)
+    key = f"file|{post.board_id}|{post.seq}|{file_sn}|{attachment.name}|{attachment.revision}"
+    return blobs.file_bytes(key, attachment.ext)
+
+
+def disposition(filename: str) -> str:
+    encoded = quote(filename)
+    return f"attachment; filename=\"{encoded}\"; filename*=UTF-8''{encoded}"
+
+
+class ReplicaServer:
+    """A running replica on a loopback port; a context manager that serves in a thread.
+
+    >>> with ReplicaServer(ReplicaState(posts_per_board=30)) as site:
+    ...     site.url  # doctest: +SKIP
+    'http://127.0.0.1:54321'
+    """
+
+    def __init__(self, state: ReplicaState, host: str = "127.0.0.1", port: int = 0):
+        require_loopback(host)
+        self.state = state
+        handler = type("BoundHandler", (Handler,), {"state": state})
+        server_class = ThreadingHTTPServer
+        if ":" in host:
+            server_class = type(
+                "V6Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6}
+            )
+        self.httpd = server_class((host, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}"
+
+    def start(self) -> ReplicaServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

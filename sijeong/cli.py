@@ -1,0 +1,29 @@
+"""The `sijeong` command: one entry point composing the crawler, the archive and the scheduler.
+
+Commands are thin: they parse options, call one function of a package, and report.
+"""
+
+from __future__ import annotations
+
+import click
+
+from sijeong import __version__
+from sijeong.replica_cli import replica
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sijeong")
+def cli() -> None:
+    """Archive of the Gwangju city government's 시정소식 board (www.gwangju.go.kr).
+
+    \b
+    Example:
+        sijeong replica --posts 3000          # serve the offline stand-in site
+    """
+
+
+cli.add_command(replica)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,109 @@
+"""Shared fixtures: the replica over real HTTP, the real reference pages, PostgreSQL and Redis.
+
+Tests that need `../shared/reference/`, PostgreSQL or Redis skip with a reason where those are
+absent; under CI (`CI=true`) a missing service fails instead, so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from replica import ReplicaServer, ReplicaState
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = Path(
+    os.environ.get("SIJEONG_REFERENCE_DIR", ROOT.parent / "shared" / "reference" / "gwangju")
+)
+PG_ADMIN_URL = os.environ.get(
+    "SIJEONG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("SIJEONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _missing(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must run these tests: .ci/run starts the services)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not (REFERENCE_DIR / "list_BD_0000000022_page1.html").is_file():
+        pytest.skip(
+            f"real reference pages not found at {REFERENCE_DIR} (shared/ is not beside the checkout)"
+        )
+    return REFERENCE_DIR
+
+
+@pytest.fixture(scope="session")
+def site():
+    """A read-only replica with 300 posts per board, shared by the session. Do not mutate it."""
+    with ReplicaServer(ReplicaState(posts_per_board=300, seed=7, count_views=False)) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_site():
+    """A replica of one's own, for tests that change the site."""
+    with ReplicaServer(ReplicaState(posts_per_board=40, seed=11)) as server:
+        yield server
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urlopen(url, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL database of this test's own, dropped afterwards."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    pytest.importorskip(
+        "psycopg", reason="psycopg is not installed (pip install 'sijeong[postgres]')"
+    )
+    if not _port_open("127.0.0.1", 5432):
+        _missing("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name = f"sijeong_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_prefix():
+    """(client, key prefix) on the local Redis; every key under the prefix is deleted afterwards."""
+    redis = pytest.importorskip(
+        "redis", reason="redis is not installed (pip install 'sijeong[distributed]')"
+    )
+    if not _port_open("127.0.0.1", 6379):
+        _missing("Redis is not reachable on 127.0.0.1:6379")
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"sijeong-test:{uuid.uuid4().hex[:12]}:"
+    try:
+        yield client, prefix
+    finally:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
