@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from sijeong import __version__
+from sijeong.archive_cli import changes, db_group, diff, history, runs, show
 from sijeong.replica_cli import replica
 
 
@@ -23,6 +24,12 @@ def cli() -> None:
 
 
 cli.add_command(replica)
+cli.add_command(show)
+cli.add_command(history)
+cli.add_command(diff)
+cli.add_command(changes)
+cli.add_command(runs)
+cli.add_command(db_group)
 
 
 def main() -> None:

@@ -1,0 +1,241 @@
+"""Reading the archive for archivists: a post now or as of a date, its history, diffs, changes, runs."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from archive.errors import NotFound
+from archive.models import ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
+from archive.refs import parse_ref
+from archive.timezone import end_of_day, seoul_iso, start_of_day
+from archive.views import ChangeEntry, History, PostView, VersionDiff, VersionEntry, ViewCountEntry
+
+# Compared between consecutive versions for `history`'s "changed".
+VERSION_FIELDS = (
+    "title",
+    "author",
+    "department",
+    "phone",
+    "posted_at",
+    "posted_at_precision",
+    "body_text",
+    "body_html",
+    "images",
+    "attachments",
+    "licence",
+    "subtitle",
+    "category",
+)
+STATUS_AFTER = {"new": "live", "restored": "live", "unlisted": "unlisted", "deleted": "deleted"}
+
+
+def find(session: Session, ref: str) -> Post:
+    """The post a REF names (`16222`, `BOARD:SEQ` or a URL); NotFound if the archive lacks it."""
+    board_id, seq = parse_ref(ref)
+    post = session.scalars(
+        select(Post).where(Post.board_id == board_id, Post.seq == seq)
+    ).one_or_none()
+    if post is None:
+        raise NotFound(f"no post {board_id}:{seq} in the archive")
+    return post
+
+
+def show(session: Session, ref: str, *, as_of: date | datetime | None = None) -> PostView:
+    """A post now, or as of a day (its last version captured by the end of that day in Seoul)
+    or an instant: that version, and the view count and status the archive knew then."""
+    post = find(session, ref)
+    versions = _versions(session, post)
+    if as_of is None:
+        version, view_count, status = versions[-1], post.view_count, post.status
+    else:
+        earlier = [v for v in versions if _at_or_before(v.captured_at, as_of)]
+        if not earlier:
+            raise NotFound(
+                f"{post.board_id}:{post.seq} was not in the archive yet on {_when(as_of)} "
+                f"(first seen {seoul_iso(post.first_seen_at)})"
+            )
+        version = earlier[-1]
+        view_count = session.scalar(
+            select(ViewCount.count)
+            .where(ViewCount.post_id == post.id, _until(ViewCount.observed_at, as_of))
+            .order_by(ViewCount.observed_at.desc(), ViewCount.id.desc())
+            .limit(1)
+        )
+        kind = session.scalar(
+            select(ChangeEvent.kind)
+            .where(
+                ChangeEvent.post_id == post.id,
+                ChangeEvent.kind.in_(STATUS_AFTER),
+                _until(ChangeEvent.at, as_of),
+            )
+            .order_by(ChangeEvent.at.desc(), ChangeEvent.id.desc())
+            .limit(1)
+        )
+        status = STATUS_AFTER.get(kind or "new", "live")
+    return PostView(
+        board_id=post.board_id,
+        seq=post.seq,
+        url=post.url,
+        title=version.title,
+        author=version.author,
+        department=version.department,
+        phone=version.phone,
+        posted_at=version.posted_at,
+        posted_at_precision=version.posted_at_precision,
+        view_count=view_count,
+        status=status,
+        body_text=version.body_text,
+        body_html=version.body_html,
+        images=[{"url": i["url"], "caption": i["caption"]} for i in version.images],
+        attachments=_attachments(version),
+        licence=version.licence,
+        subtitle=version.subtitle,
+        category=version.category,
+        version=version.version,
+        versions=len(versions),
+        captured_at=version.captured_at,
+        first_seen_at=post.first_seen_at,
+        last_seen_at=post.last_seen_at,
+    )
+
+
+def history(session: Session, ref: str) -> History:
+    """Every version of a post with the fields each changed, and its view-count series."""
+    post = find(session, ref)
+    versions = _versions(session, post)
+    entries = []
+    previous: dict[str, Any] | None = None
+    for version in versions:
+        fields = _fields(version)
+        changed = (
+            [] if previous is None else [f for f in VERSION_FIELDS if fields[f] != previous[f]]
+        )
+        entries.append(
+            VersionEntry(
+                version.version,
+                version.captured_at,
+                version.content_hash,
+                changed,
+                version.title,
+                version.run_id,
+            )
+        )
+        previous = fields
+    counts = session.execute(
+        select(ViewCount.observed_at, ViewCount.count)
+        .where(ViewCount.post_id == post.id)
+        .order_by(ViewCount.observed_at, ViewCount.id)
+    )
+    return History(
+        post.board_id,
+        post.seq,
+        post.title,
+        entries,
+        [ViewCountEntry(at, count) for at, count in counts],
+    )
+
+
+def diff(
+    session: Session, ref: str, *, from_version: int | None = None, to_version: int | None = None
+) -> VersionDiff:
+    """A unified diff of title, attachments and body text between two versions of a post.
+
+    By default the current version against the one before it.
+    """
+    post = find(session, ref)
+    versions = {v.version: v for v in _versions(session, post)}
+    last = max(versions)
+    to_number = last if to_version is None else to_version
+    from_number = max(to_number - 1, 1) if from_version is None else from_version
+    for number in (to_number, from_number):
+        if number not in versions:
+            raise NotFound(
+                f"{post.board_id}:{post.seq} has no version {number} (it has 1 to {last})"
+            )
+    old, new = versions[from_number], versions[to_number]
+    lines = difflib.unified_diff(
+        _document(old),
+        _document(new),
+        fromfile=f"{post.board_id}:{post.seq} v{old.version} {seoul_iso(old.captured_at)}",
+        tofile=f"{post.board_id}:{post.seq} v{new.version} {seoul_iso(new.captured_at)}",
+        lineterm="",
+    )
+    return VersionDiff(post.board_id, post.seq, from_number, to_number, last, list(lines))
+
+
+def changes(
+    session: Session, *, since: date | datetime | None = None, run_id: int | None = None
+) -> list[ChangeEntry]:
+    """Every change event, oldest first; only those at or after `since`, or of run `run_id`."""
+    query = (
+        select(ChangeEvent, Post.board_id, Post.seq, func.coalesce(PostVersion.title, Post.title))
+        .join(Post, ChangeEvent.post_id == Post.id)
+        .outerjoin(
+            PostVersion,
+            and_(PostVersion.post_id == Post.id, PostVersion.version == ChangeEvent.version),
+        )
+        .order_by(ChangeEvent.at, ChangeEvent.id)
+    )
+    if since is not None:
+        query = query.where(
+            ChangeEvent.at >= (since if isinstance(since, datetime) else start_of_day(since))
+        )
+    if run_id is not None:
+        if session.get(CrawlRun, run_id) is None:
+            raise NotFound(f"no run {run_id} in the ledger")
+        query = query.where(ChangeEvent.run_id == run_id)
+    return [
+        ChangeEntry(event.kind, board_id, seq, title, event.run_id, event.at, event.version)
+        for event, board_id, seq, title in session.execute(query)
+    ]
+
+
+def runs(session: Session, *, limit: int | None = None) -> list[CrawlRun]:
+    """The run ledger, oldest first; with `limit`, only the latest `limit` runs."""
+    query = select(CrawlRun).order_by(CrawlRun.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(reversed(session.scalars(query).all()))
+
+
+def _versions(session: Session, post: Post) -> Sequence[PostVersion]:
+    return session.scalars(
+        select(PostVersion).where(PostVersion.post_id == post.id).order_by(PostVersion.version)
+    ).all()
+
+
+def _attachments(version: PostVersion) -> list[dict[str, Any]]:
+    return [{"file_sn": a.file_sn, "name": a.name, "url": a.url} for a in version.attachments]
+
+
+def _fields(version: PostVersion) -> dict[str, Any]:
+    fields = {f: getattr(version, f) for f in VERSION_FIELDS if f != "attachments"}
+    fields["attachments"] = _attachments(version)
+    return fields
+
+
+def _document(version: PostVersion) -> list[str]:
+    """What `diff` compares: the title, the attachment list, then the body text."""
+    head = [version.title]
+    head += [f"[첨부 {a.file_sn}] {a.name}" for a in version.attachments]
+    return [*head, "", *version.body_text.splitlines()]
+
+
+def _at_or_before(instant: datetime, when: date | datetime) -> bool:
+    return instant <= when if isinstance(when, datetime) else instant < end_of_day(when)
+
+
+def _until(column: Any, when: date | datetime) -> ColumnElement[bool]:
+    return column <= when if isinstance(when, datetime) else column < end_of_day(when)
+
+
+def _when(when: date | datetime) -> str:
+    if isinstance(when, datetime):
+        return seoul_iso(when) or ""
+    return when.isoformat()

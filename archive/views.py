@@ -1,0 +1,164 @@
+"""What the archive's queries return, and the JSON the CLI prints (keys as DESIGN.md fixes them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from archive.models import CrawlRun
+from archive.timezone import seoul_iso
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post as archived now, or as it was at a given time (`show`)."""
+
+    board_id: str
+    seq: int
+    url: str
+    title: str
+    author: str | None
+    department: str | None
+    phone: str | None
+    posted_at: datetime
+    posted_at_precision: str
+    view_count: int | None
+    status: str
+    body_text: str
+    body_html: str
+    images: list[dict[str, str]]  # [{url, caption}]
+    attachments: list[dict[str, Any]]  # [{file_sn, name, url}], page order
+    licence: str | None
+    subtitle: str | None
+    category: str | None
+    version: int
+    versions: int  # how many versions the archive holds
+    captured_at: datetime  # when this version was first captured
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "board_id": self.board_id,
+            "seq": self.seq,
+            "url": self.url,
+            "title": self.title,
+            "author": self.author,
+            "department": self.department,
+            "posted_at": seoul_iso(self.posted_at),
+            "posted_at_precision": self.posted_at_precision,
+            "view_count": self.view_count,
+            "status": self.status,
+            "body_text": self.body_text,
+            "body_html": self.body_html,
+            "images": self.images,
+            "attachments": self.attachments,
+            "licence": self.licence,
+            "version": self.version,
+            "versions": self.versions,
+            "first_seen_at": seoul_iso(self.first_seen_at),
+            "last_seen_at": seoul_iso(self.last_seen_at),
+        }
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    version: int
+    captured_at: datetime
+    content_hash: str
+    changed: list[str]  # fields that differ from the previous version; [] for the first
+    title: str
+    run_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "captured_at": seoul_iso(self.captured_at),
+            "content_hash": self.content_hash,
+            "changed": self.changed,
+        }
+
+
+@dataclass(frozen=True)
+class ViewCountEntry:
+    observed_at: datetime
+    count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"observed_at": seoul_iso(self.observed_at), "count": self.count}
+
+
+@dataclass(frozen=True)
+class History:
+    """A post's versions and its view-count series, oldest first (`history`)."""
+
+    board_id: str
+    seq: int
+    title: str
+    versions: list[VersionEntry]
+    view_counts: list[ViewCountEntry]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "versions": [v.to_json() for v in self.versions],
+            "view_counts": [v.to_json() for v in self.view_counts],
+        }
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """A unified diff between two versions of a post (`diff`); no lines when they are equal."""
+
+    board_id: str
+    seq: int
+    from_version: int
+    to_version: int
+    versions: int
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """One event of `changes`."""
+
+    kind: str
+    board_id: str
+    seq: int
+    title: str
+    run_id: int | None
+    at: datetime
+    version: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "board_id": self.board_id,
+            "seq": self.seq,
+            "title": self.title,
+            "run_id": self.run_id,
+            "at": seoul_iso(self.at),
+        }
+
+
+def run_json(run: CrawlRun) -> dict[str, Any]:
+    """A ledger row, with the keys of `sijeong crawl --json` plus times, errors and version."""
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "exit_code": run.exit_code,
+        "mode": run.mode,
+        "boards": list(run.boards),
+        "started_at": seoul_iso(run.started_at),
+        "finished_at": seoul_iso(run.finished_at),
+        "requests": run.requests,
+        "new": run.new,
+        "changed": run.changed,
+        "unchanged": run.unchanged,
+        "unlisted": run.unlisted,
+        "deleted": run.deleted,
+        "restored": run.restored,
+        "failed": run.failed,
+        "errors": run.errors,
+        "software_version": run.software_version,
+    }

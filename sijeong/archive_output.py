@@ -1,0 +1,152 @@
+"""How the archive commands print: JSON for scripts, rich tables for people (times in Seoul)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from archive.models import CrawlRun
+from archive.timezone import SEOUL
+from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
+
+PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
+
+
+def console() -> Console:
+    """A console on the current stdout: coloured on a terminal; plain and unsqueezed when piped."""
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out.width = PIPED_WIDTH
+    return out
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def local(value: datetime | None, *, seconds: bool = False) -> str:
+    """`2025-12-05 17:09` in Asia/Seoul; '' for None."""
+    if value is None:
+        return ""
+    return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def print_post(post: PostView) -> None:
+    posted = local(post.posted_at)
+    if post.posted_at_precision == "day":
+        posted = posted[:10]
+    rows: list[tuple[str, str | None]] = [
+        ("post", f"{post.board_id}:{post.seq}"),
+        ("title", post.title),
+        ("subtitle", post.subtitle),
+        ("category", post.category),
+        ("author", post.author),
+        ("department", " ".join(x for x in (post.department, post.phone) if x) or None),
+        ("posted", f"{posted} KST"),
+        ("views", None if post.view_count is None else f"{post.view_count:,}"),
+        ("licence", post.licence),
+        ("status", post.status),
+        ("version", f"{post.version} of {post.versions}, captured {local(post.captured_at)} KST"),
+        ("seen", f"{local(post.first_seen_at)} – {local(post.last_seen_at)} KST"),
+        ("url", post.url),
+    ]
+    rows += [(f"file {a['file_sn']}", a["name"]) for a in post.attachments]
+    rows += [("photo", i["caption"] or i["url"]) for i in post.images]
+    out = console()
+    for label, value in rows:
+        if value:
+            out.print(Text.assemble((f"{label:<12}", "bold"), value), soft_wrap=True)
+    out.print()
+    out.print(Text(post.body_text), soft_wrap=True)
+
+
+def print_history(history: History) -> None:
+    out = console()
+    out.print(Text(f"{history.board_id}:{history.seq}  {history.title}", style="bold"))
+    versions = Table(title="versions", title_justify="left")
+    for name in ("version", "captured (KST)", "changed", "title", "run"):
+        versions.add_column(name, overflow="fold")
+    for v in history.versions:
+        versions.add_row(
+            str(v.version),
+            local(v.captured_at),
+            ", ".join(v.changed) or ("first" if v.version == 1 else ""),
+            Text(v.title),
+            "" if v.run_id is None else str(v.run_id),
+        )
+    out.print(versions)
+    counts = Table(title="view counts", title_justify="left")
+    counts.add_column("observed (KST)")
+    counts.add_column("count", justify="right")
+    for c in history.view_counts:
+        counts.add_row(local(c.observed_at), f"{c.count:,}")
+    out.print(counts)
+
+
+def print_changes(entries: Sequence[ChangeEntry]) -> None:
+    table = Table()
+    for name in ("at (KST)", "kind", "post", "version", "title", "run"):
+        table.add_column(name, overflow="fold")
+    for e in entries:
+        table.add_row(
+            local(e.at),
+            e.kind,
+            f"{e.board_id}:{e.seq}",
+            "" if e.version is None else str(e.version),
+            Text(e.title),
+            "" if e.run_id is None else str(e.run_id),
+        )
+    console().print(table)
+
+
+RUN_COLUMNS = (
+    ("run", "run_id"),
+    ("status", "status"),
+    ("exit", "exit_code"),
+    ("mode", "mode"),
+    ("started (KST)", "started_at"),
+    ("finished (KST)", "finished_at"),
+    ("requests", "requests"),
+    ("new", "new"),
+    ("changed", "changed"),
+    ("same", "unchanged"),
+    ("unlisted", "unlisted"),
+    ("deleted", "deleted"),
+    ("restored", "restored"),
+    ("failed", "failed"),
+)
+
+
+def print_runs(runs: Sequence[CrawlRun]) -> None:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for title, _ in RUN_COLUMNS:
+        table.add_column(title, justify="left" if title in ("status", "mode") else "right")
+    for run in runs:
+        data = run_json(run)
+        data["started_at"] = local(run.started_at)
+        data["finished_at"] = local(run.finished_at)
+        table.add_row(*("" if data[key] is None else str(data[key]) for _, key in RUN_COLUMNS))
+    console().print(table)
+
+
+DIFF_STYLES = {"+++": "bold", "---": "bold", "@@": "cyan", "+": "green", "-": "red"}
+
+
+def print_diff(result: VersionDiff) -> None:
+    """The diff, coloured on a terminal and plain when piped."""
+    out = console()
+    if not out.is_terminal:
+        for line in result.lines:
+            click.echo(line)
+        return
+    for line in result.lines:
+        style = next((s for prefix, s in DIFF_STYLES.items() if line.startswith(prefix)), "")
+        out.print(Text(line, style=style), soft_wrap=True)
