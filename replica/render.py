@@ -544,3 +544,137 @@ def zip_of(files: list[tuple[str, bytes]]) -> bytes:
             info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
             zf.writestr(info, data)
     return buf.getvalue()
+
+
+# -- the pre-2020 site (legacy skin) ---------------------------------------------------------
+# Reconstructed from the 2019 article's page text (shared/reference/gwangju/
+# legacy_2019_article_as_text.txt): a table layout whose label cells run into their values
+# when read as text (`작성자e광주속삭임`, `작성일시2019/10/07 18:55`, `조회수540`), photo captions
+# as paragraphs starting with `▶`, and the footer `광주광역시 admin@gwangju.go.kr`.
+
+
+def legacy_page(*, title: str, content: str) -> str:
+    menu = "\n".join(
+        f'\t\t\t<li><a href="/BD_0000000019/boardList.do?menuId=gwangju02030{i:02d}000">{label}</a></li>'
+        for i, label in enumerate(
+            ["시정소식", "보도자료", "고시공고", "입법예고", "시정홍보영상", "e광주속삭임"] * 6
+        )
+    )
+    return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" lang="ko" xml:lang="ko">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{esc(title)} &gt; 광주광역시</title>
+<link rel="stylesheet" type="text/css" href="/css/gwangju/sub.css" />
+</head>
+<body>
+<div id="skipnavi"><a href="#contents">본문으로 바로가기</a> <a href="#gnb">주메뉴 바로가기</a></div>
+<div id="wrap">
+	<div id="header">
+		<ul id="gnb">
+{menu}
+		</ul>
+	</div>
+	<div id="container">
+		<div id="contents">
+			<h3 class="cont_tit">{esc(title)}</h3>
+{content}
+		</div>
+	</div>
+	<div id="footer">
+		<address>광주광역시 admin@gwangju.go.kr</address>
+	</div>
+</div>
+</body>
+</html>
+"""
+
+
+def legacy_list_page(
+    board: ReplicaBoard, posts: list[Post], *, page_index: int, record_cnt: int = 10
+) -> str:
+    total = len(posts)
+    pages = (total + record_cnt - 1) // record_cnt
+    start = (page_index - 1) * record_cnt
+    rows = "".join(
+        f"""			<tr>
+				<td class="num">{total - start - i}</td>
+				<td class="title"><a href="/{board.board_id}/boardView.do?seq={post.seq}&amp;menuId={board.page_id}" title="{esc(post.title)}">{esc(post.title)}</a></td>
+				<td class="writer">{esc(post.writer)}</td>
+				<td class="date">{post.posted_at:%Y/%m/%d}</td>
+				<td class="file">{"<img src='/images/gwangju/ico_file.gif' alt='첨부파일' />" if post.attachments else ""}</td>
+				<td class="hit">{post.view_count}</td>
+			</tr>
+"""
+        for i, post in enumerate(posts[start : start + record_cnt])
+    )
+    content = f"""			<p class="board_total">전체 <strong>{total:,}</strong>건 (<strong>{page_index}</strong>/{pages:,} 페이지)</p>
+			<table class="board_list" summary="{esc(board.name)} 목록 - 번호, 제목, 작성자, 작성일, 첨부, 조회수">
+			<caption>{esc(board.name)} 목록</caption>
+			<thead>
+			<tr><th scope="col">번호</th><th scope="col">제목</th><th scope="col">작성자</th><th scope="col">작성일</th><th scope="col">첨부</th><th scope="col">조회수</th></tr>
+			</thead>
+			<tbody>
+{rows}			</tbody>
+			</table>
+			<div class="paginate">{"".join(f'<a href="?menuId={board.page_id}&amp;pageIndex={n}">{n}</a>' for n in range(max(1, page_index - 4), min(pages, page_index + 5) + 1))}</div>"""
+    return legacy_page(title=board.name, content=content)
+
+
+def legacy_view_page(
+    board: ReplicaBoard, post: Post, *, newer: Post | None, older: Post | None
+) -> str:
+    body_parts: list[str] = []
+    paragraphs = post.body()
+    # photos sit between paragraphs, each followed by its ▶ caption paragraph
+    step = max(len(paragraphs) // (len(post.photos) + 1), 1)
+    photos_after: dict[int, list] = {}
+    for i, photo in enumerate(post.photos):
+        photos_after.setdefault(min((i + 1) * step, len(paragraphs)), []).append(photo)
+    for index, paragraph in enumerate(paragraphs):
+        body_parts.append(f"<p>{body_escape(paragraph)}</p>\n<p>&nbsp;</p>")
+        for photo in photos_after.get(index + 1, []):
+            body_parts.append(
+                f'<p style="text-align: center;"><img src="/imageView/{photo.token}" alt="" /></p>\n'
+                f"<p>&nbsp;▶{body_escape(photo.caption)}</p>\n<p>&nbsp;</p>"
+            )
+    extra_rows = ""
+    if post.department or post.phone:
+        extra_rows = (
+            f'\t\t\t\t<tr>\n\t\t\t\t\t<th scope="row">담당부서</th><td>{esc(post.department or "")}</td>'
+            f'<th scope="row">연락처</th><td colspan="3">{esc(post.phone or "")}</td>\n\t\t\t\t</tr>\n'
+        )
+    files = ""
+    if post.attachments:
+        items = "".join(
+            f'<li><a href="/fileDownload.do?{file_key_query(board.board_id, post.seq, a.file_sn)}">{esc(a.name)}</a></li>'
+            for a in post.attachments
+        )
+        files = f'\t\t\t\t<tr>\n\t\t\t\t\t<th scope="row">첨부파일</th><td colspan="5"><ul class="file_list">{items}</ul></td>\n\t\t\t\t</tr>\n'
+
+    def neighbour(label: str, other: Post | None) -> str:
+        if other is None:
+            return f"<li><strong>{label}</strong>{label}이 없습니다.</li>"
+        href = f"/{board.board_id}/boardView.do?seq={other.seq}&amp;menuId={board.page_id}"
+        return f'<li><strong>{label}</strong><a href="{href}">{esc(other.title)}</a></li>'
+
+    content = f"""			<table class="board_view" summary="{esc(board.name)} 상세보기 - 제목, 작성자, 작성일시, 조회수, 내용, 첨부파일">
+			<caption>{esc(board.name)} 상세보기</caption>
+			<colgroup><col width="12%" /><col width="*" /><col width="12%" /><col width="20%" /><col width="10%" /><col width="10%" /></colgroup>
+			<tbody>
+				<tr>
+					<th scope="row">제목</th><td colspan="5" class="title">{esc(post.title)}</td>
+				</tr>
+				<tr>
+					<th scope="row">작성자</th><td>{esc(post.writer)}</td><th scope="row">작성일시</th><td>{post.posted_at:%Y/%m/%d %H:%M}</td><th scope="row">조회수</th><td>{post.view_count}</td>
+				</tr>
+{extra_rows}				<tr>
+					<td colspan="6" class="view_cont">
+{chr(10).join(body_parts)}
+					</td>
+				</tr>
+{files}			</tbody>
+			</table>
+			<ul class="view_navi">{neighbour("다음글", newer)}{neighbour("이전글", older)}</ul>
+			<div class="btn_area"><a href="/{board.board_id}/boardList.do?menuId={board.page_id}" class="btn_list">목록</a></div>"""
+    return legacy_page(title=board.name, content=content)

@@ -13,6 +13,7 @@ change the site between crawls over real HTTP.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from dataclasses import asdict
@@ -28,6 +29,7 @@ RECORD_COUNTS = (10, 30, 50, 100)
 MSG_DELETED = "삭제된 게시물입니다."
 MSG_MISSING = "존재하지 않는 게시물입니다."
 MSG_NO_FILE = "파일이 존재하지 않습니다."
+LEGACY_PATH = re.compile(r"^/(BD_\d+)/(boardList|boardView)\.do$")
 
 
 class NotLoopback(ValueError):
@@ -141,13 +143,32 @@ class Handler(BaseHTTPRequestHandler):
             return self._preview(params)
         if path.startswith("/imageView/"):
             return self._image(path.removeprefix("/imageView/"))
+        legacy = LEGACY_PATH.match(path)
+        if legacy:
+            return self._legacy(legacy.group(1), legacy.group(2), params)
         if path.endswith(".do"):
             return self._redirect("/siiru.do")
         return self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
 
+    def _legacy(self, board_id: str, page: str, params: dict[str, str]) -> None:
+        """The pre-2020 URL form: /BD_…/boardList.do?menuId=… and /BD_…/boardView.do?seq=…"""
+        board = self.state.board(board_id)
+        if board is None or board.skin != "legacy":
+            return self._redirect("/siiru.do")
+        if page == "boardList":
+            posts = self.state.listing(board.board_id, params.get("searchWrd", "").strip(), "TM")
+            page_index = max(_int(params.get("pageIndex"), 1), 1)
+            return self._html(render.legacy_list_page(board, posts, page_index=page_index))
+        post = self.state.get(board.board_id, _int(params.get("seq"), -1))
+        if post is None or post.deleted:
+            return self._html(render.alert_page(MSG_DELETED if post else MSG_MISSING))
+        snapshot = self.state.see(post)
+        newer, older = self.state.neighbours(post)
+        self._html(render.legacy_view_page(board, snapshot, newer=newer, older=older))
+
     def _list(self, params: dict[str, str]) -> None:
         board = self.state.board(params.get("boardId", ""))
-        if board is None:
+        if board is None or board.skin == "legacy":
             return self._redirect("/siiru.do")
         record_cnt = _int(params.get("recordCnt"), 10)
         if record_cnt not in RECORD_COUNTS:
@@ -177,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _view(self, params: dict[str, str]) -> None:
         board, post = self._post(params)
-        if board is None:
+        if board is None or board.skin == "legacy":
             return self._redirect("/siiru.do")
         if post is None:
             return self._html(render.alert_page(MSG_MISSING))

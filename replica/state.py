@@ -31,13 +31,19 @@ LICENCES = {
 }
 
 
+LEGACY_NEWEST = datetime(2019, 12, 20, 18, 0, tzinfo=SEOUL)
+LEGACY_OLDEST = datetime(2012, 3, 2, 9, 0, tzinfo=SEOUL)
+
+
 @dataclass(frozen=True)
 class ReplicaBoard:
     board_id: str
-    page_id: str
+    page_id: str  # pageId=www… today; the old site's menuId for the legacy skin
     name: str
-    skin: str  # "notice" (공지사항), "press" (보도자료)
+    skin: str  # "notice" (공지사항), "press" (보도자료), "legacy" (the pre-2020 site)
     first_seq: int
+    oldest: datetime = SEED_OLDEST
+    newest: datetime = SEED_NEWEST
 
 
 BOARDS: dict[str, ReplicaBoard] = {
@@ -45,6 +51,15 @@ BOARDS: dict[str, ReplicaBoard] = {
     for b in (
         ReplicaBoard("BD_0000000022", "www788", "공지사항", "notice", 13001),
         ReplicaBoard("BD_0000000027", "www789", "보도자료", "press", 18001),
+        ReplicaBoard(
+            "BD_0000000019",
+            "gwangju0203010000",
+            "시정소식(구 누리집)",
+            "legacy",
+            4001,
+            LEGACY_OLDEST,
+            LEGACY_NEWEST,
+        ),
     )
 }
 
@@ -72,7 +87,7 @@ class Post:
     seq: int
     title: str
     writer: str  # the list's 작성자 column (a department on these boards)
-    department: str
+    department: str | None
     phone: str | None
     posted_at: datetime  # Asia/Seoul, minute precision
     view_count: int
@@ -111,8 +126,31 @@ def image_token(board_id: str, seq: int, index: int, edits: int) -> str:
 def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime) -> Post:
     rng = random.Random(f"{seed}|{board.board_id}|{seq}")
     press = board.skin == "press"
+    legacy = board.skin == "legacy"
     post_title = corpus.title(rng, press=press)
     dept = corpus.department(rng)
+    if legacy:
+        return Post(
+            board_id=board.board_id,
+            seq=seq,
+            title=post_title,
+            writer="e광주속삭임" if rng.random() < 0.7 else dept,
+            department=dept if rng.random() < 0.5 else None,
+            phone=corpus.phone(rng) if rng.random() < 0.3 else None,
+            posted_at=posted_at,
+            view_count=int(rng.paretovariate(1.2) * 60),
+            paragraphs=None,
+            body_seed=f"{seed}|{board.board_id}|{seq}|body",
+            photos=[
+                Photo(image_token(board.board_id, seq, i, 0), corpus.caption(rng).lstrip("▶ "))
+                for i in range(rng.choice([0, 1, 2, 3, 4]))
+            ],
+            attachments=[
+                Attachment(i + 1, corpus.file_name(rng, post_title, i))
+                for i in range(rng.choice([0, 0, 1, 2]))
+            ],
+            licence=None,
+        )
     n_photos = rng.choice([0, 0, 0, 1, 1, 2, 3, 4]) if press else rng.choice([0, 0, 0, 0, 1, 2])
     n_files = rng.choice([0, 1, 1, 2, 3, 5]) if press else rng.choice([0, 0, 1, 1, 2, 3, 4, 5])
     return Post(
@@ -171,17 +209,19 @@ class ReplicaState:
     def _seed_board(self, board: ReplicaBoard) -> dict[int, Post]:
         rng = random.Random(f"{self.seed}|{board.board_id}|seqs")
         n = self.posts_per_board
-        span = (SEED_NEWEST - SEED_OLDEST).total_seconds()
+        span = (board.newest - board.oldest).total_seconds()
         posts: dict[int, Post] = {}
         seq = board.first_seq
         for i in range(n):
             # seqs have gaps (posts withdrawn before we ever saw them), so `num` != seq
             seq += 1 if rng.random() < 0.9 else rng.randint(2, 4)
             fraction = i / max(n - 1, 1)
-            when = SEED_OLDEST + timedelta(seconds=span * fraction)
-            when = when.replace(hour=rng.randint(8, 19), minute=rng.randint(0, 59), second=0)
+            when = board.oldest + timedelta(seconds=span * fraction)
+            when = when.replace(
+                hour=rng.randint(8, 19), minute=rng.randint(0, 59), second=0, microsecond=0
+            )
             if i == n - 1:
-                when = SEED_NEWEST
+                when = board.newest
             posts[seq] = generate_post(self.seed, board, seq, when)
         return posts
 
@@ -342,7 +382,13 @@ EDITABLE = {
     "subtitle",
     "category",
 }
-NULLABLE = {"phone", "licence", "subtitle", "category"}  # None clears these; elsewhere None = keep
+NULLABLE = {
+    "department",
+    "phone",
+    "licence",
+    "subtitle",
+    "category",
+}  # None clears these; elsewhere None = keep
 
 
 def _apply(post: Post, fields: dict) -> None:

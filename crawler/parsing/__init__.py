@@ -1,0 +1,35 @@
+"""Pure parsing: HTML bytes + URL in, dataclasses out. No network, database, clock or settings."""
+
+from __future__ import annotations
+
+from crawler.items import ListingPage, ParsedPost
+from crawler.parsing.errors import (
+    DriftError,
+    NotABoardPage,
+    ParseError,
+    SoftNotFound,
+    UndecodableBody,
+)
+from crawler.parsing.legacy import is_legacy_view, parse_legacy_view
+from crawler.parsing.listing import parse_list
+from crawler.parsing.view import parse_view as parse_current_view
+
+
+def parse_view(body: bytes, url: str) -> ParsedPost:
+    """A view page of any skin, chosen by its URL (the pre-2020 site's URLs differ)."""
+    if is_legacy_view(url):
+        return parse_legacy_view(body, url)
+    return parse_current_view(body, url)
+
+
+__all__ = [
+    "DriftError",
+    "ListingPage",
+    "NotABoardPage",
+    "ParseError",
+    "ParsedPost",
+    "SoftNotFound",
+    "UndecodableBody",
+    "parse_list",
+    "parse_view",
+]

@@ -1,0 +1,42 @@
+"""Why a page did not parse. Each names the URL; the crawl decides what each one means."""
+
+from __future__ import annotations
+
+
+class ParseError(Exception):
+    """A page that cannot become a post or a listing."""
+
+    def __init__(self, url: str, message: str):
+        super().__init__(f"{message}: {url}")
+        self.url = url
+
+
+class DriftError(ParseError):
+    """A board page whose layout no longer has a part we need: the site changed, fail loudly."""
+
+    def __init__(self, url: str, part: str):
+        super().__init__(url, f"layout drift, missing {part}")
+        self.part = part
+
+
+class SoftNotFound(ParseError):
+    """HTTP 200 with an `alert('…')` + `history.back()` page: the CMS's way of saying 404."""
+
+    def __init__(self, url: str, alert: str):
+        super().__init__(url, f"the site says {alert!r}")
+        self.alert = alert
+
+
+class NotABoardPage(ParseError):
+    """A page that is not a board page at all (maintenance notice, /siiru.do landing, error page):
+    a fetch failure, never drift, never a deletion."""
+
+    def __init__(self, url: str, what: str = "not a board page"):
+        super().__init__(url, what)
+
+
+class UndecodableBody(ParseError):
+    """Bytes that are neither UTF-8 nor CP949: refuse rather than archive U+FFFD."""
+
+    def __init__(self, url: str):
+        super().__init__(url, "body is neither UTF-8 nor CP949")

@@ -1,0 +1,149 @@
+"""List pages: bytes + URL → ListingPage, for today's skins and the pre-2020 one."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from lxml.cssselect import CSSSelector
+
+from crawler.boards import BOARDS
+from crawler.items import ListingPage, ListingRow
+from crawler.normalise import clean_name, clean_text, parse_posted_at, parse_view_count
+from crawler.parsing.errors import DriftError, NotABoardPage
+from crawler.parsing.html import document, query_param, raise_if_alert, text_of
+
+SEARCH_FORM_BOARD = CSSSelector("form#boardSearchForm input#boardId")
+LIST_BODY = CSSSelector("div.board_list_body")
+ROWS = CSSSelector("div.board_list_body > div.body_row")
+TOTAL = CSSSelector("p.total_num")
+LINK = CSSSelector("div.subject a[href*='seq=']")
+CELL = {name: CSSSelector(f"div.{name}") for name in ("writer", "date", "hit", "file")}
+FILE_LINK = CSSSelector("div.file a[href*='fileDownload.do']")
+BLIND = CSSSelector("span.blind")
+
+LEGACY_PATH = re.compile(r"^/(BD_\d+)/boardList\.do$")
+LEGACY_TABLE = CSSSelector("table.board_list")
+LEGACY_ROWS = CSSSelector("table.board_list > tbody > tr")
+LEGACY_TOTAL = CSSSelector("p.board_total")
+LEGACY_LINK = CSSSelector("td.title a[href*='seq=']")
+LEGACY_CELL = {name: CSSSelector(f"td.{name}") for name in ("writer", "date", "hit", "file")}
+
+TOTALS = re.compile(r"전체게시글\s*:\s*([\d,]+)\s*/\s*전체페이지\s*:\s*([\d,]+)")
+LEGACY_TOTALS = re.compile(r"전체\s*([\d,]+)\s*건\s*\(\s*(\d+)\s*/\s*([\d,]+)\s*페이지\s*\)")
+
+
+def parse_list(body: bytes, url: str) -> ListingPage:
+    """A list page (either skin, by its URL) as rows and totals; an empty page past the end is fine."""
+    legacy = LEGACY_PATH.match(urlsplit(url).path)
+    if legacy:
+        return _parse_legacy(body, url, legacy.group(1))
+    doc = document(body, url)
+    raise_if_alert(doc, url)
+    form_board = SEARCH_FORM_BOARD(doc)
+    if not form_board:
+        raise NotABoardPage(url)
+    board_id = query_param(url, "boardId") or form_board[0].get("value")
+    if not LIST_BODY(doc):
+        raise DriftError(url, "rows container (div.board_list_body)")
+    total = TOTAL(doc)
+    match = TOTALS.search(text_of(total[0])) if total else None
+    if not match:
+        raise DriftError(url, "totals (p.total_num 전체게시글 : N / 전체페이지 : M)")
+    page_id = query_param(url, "pageId") or (BOARDS[board_id].page_id if board_id in BOARDS else "")
+    rows = tuple(_row(row, url, board_id, page_id) for row in ROWS(doc))
+    return ListingPage(
+        board_id=board_id,
+        page=int(query_param(url, "movePage") or 1),
+        record_count=int(query_param(url, "recordCnt") or 10),
+        total_posts=int(match.group(1).replace(",", "")),
+        total_pages=int(match.group(2).replace(",", "")),
+        rows=rows,
+    )
+
+
+def view_url(list_url: str, board_id: str, page_id: str, seq: int) -> str:
+    """The canonical view URL of a post, on the host the list came from."""
+    return urljoin(
+        list_url, "/boardView.do?" + urlencode({"pageId": page_id, "boardId": board_id, "seq": seq})
+    )
+
+
+def _cell_text(cell) -> str:
+    """A cell's value without its `span.blind` label."""
+    for label in BLIND(cell):
+        label.drop_tree()
+    return text_of(cell)
+
+
+def _row(row, url: str, board_id: str, page_id: str) -> ListingRow:
+    links = LINK(row)
+    if not links:
+        raise DriftError(url, "row link (div.subject a[href*=seq=])")
+    link = links[0]
+    seq = link.get("data-seq") or query_param(urljoin(url, link.get("href")), "seq")
+    cells = {name: select(row) for name, select in CELL.items()}
+    for name in ("writer", "date", "hit"):
+        if not cells[name]:
+            raise DriftError(url, f"row cell div.{name}")
+    files = FILE_LINK(row)
+    marker = "none"
+    if files:
+        marker = "zip" if "action=zip" in files[0].get("href") else "one"
+    title = link.get("title") or ""
+    if not title:
+        raise DriftError(url, "full title (div.subject a[title])")
+    posted_at, _ = parse_posted_at(_cell_text(cells["date"][0]))
+    return ListingRow(
+        board_id=board_id,
+        seq=int(seq),
+        url=view_url(url, board_id, page_id, int(seq)),
+        title=clean_text(title),
+        writer=clean_name(_cell_text(cells["writer"][0])) or "",
+        posted_on=posted_at.date(),
+        view_count=parse_view_count(_cell_text(cells["hit"][0])),
+        file_marker=marker,
+    )
+
+
+def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
+    doc = document(body, url)
+    raise_if_alert(doc, url)
+    if not LEGACY_TABLE(doc):
+        raise NotABoardPage(url)
+    total = LEGACY_TOTAL(doc)
+    match = LEGACY_TOTALS.search(text_of(total[0])) if total else None
+    if not match:
+        raise DriftError(url, "totals (p.board_total 전체 N건 (p/M 페이지))")
+    menu_id = query_param(url, "menuId") or ""
+    rows = []
+    for tr in LEGACY_ROWS(doc):
+        links = LEGACY_LINK(tr)
+        if not links:
+            raise DriftError(url, "row link (td.title a[href*=seq=])")
+        href = urljoin(url, links[0].get("href"))
+        seq = int(query_param(href, "seq"))
+        cells = {name: select(tr) for name, select in LEGACY_CELL.items()}
+        posted_at, _ = parse_posted_at(text_of(cells["date"][0]))
+        rows.append(
+            ListingRow(
+                board_id=board_id,
+                seq=seq,
+                url=urljoin(
+                    url, f"/{board_id}/boardView.do?" + urlencode({"seq": seq, "menuId": menu_id})
+                ),
+                title=clean_text(links[0].get("title") or links[0].text_content()),
+                writer=clean_name(text_of(cells["writer"][0])) or "",
+                posted_on=posted_at.date(),
+                view_count=parse_view_count(text_of(cells["hit"][0])),
+                file_marker="one" if cells["file"] and len(cells["file"][0]) else "none",
+            )
+        )
+    return ListingPage(
+        board_id=board_id,
+        page=int(match.group(2)),
+        record_count=10,
+        total_posts=int(match.group(1).replace(",", "")),
+        total_pages=int(match.group(3).replace(",", "")),
+        rows=tuple(rows),
+    )

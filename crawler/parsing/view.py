@@ -1,0 +1,167 @@
+"""View pages of today's skins (공지사항 `notice`, 보도자료 `press`): bytes + URL → ParsedPost."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml.cssselect import CSSSelector
+
+from crawler.items import Attachment, ParsedPost, Photo
+from crawler.normalise import (
+    clean_name,
+    clean_text,
+    content_hash,
+    parse_posted_at,
+    parse_view_count,
+)
+from crawler.parsing.errors import DriftError, NotABoardPage
+from crawler.parsing.html import (
+    absolute,
+    block_text,
+    document,
+    labelled_pairs,
+    query_param,
+    raise_if_alert,
+    sanitised_html,
+    text_of,
+)
+
+BOARD_VIEW = CSSSelector("div.board_view")
+BOARD_FORM_SEQ = CSSSelector("form#boardForm input#seq")
+TITLE = CSSSelector("div.board_view_head > h6")
+SUBTITLE = CSSSelector("div.board_view_head > p")
+CATEGORY = CSSSelector("div.board_view_head .bodo_ctgry")
+INFO = CSSSelector("div.board_view_info")
+INFO_SPANS = CSSSelector("div.board_view_info > span")
+BODY = CSSSelector("div.board_view_body")
+PHOTO_BLOCKS = CSSSelector("div.view_image")
+PHOTO_IMG = CSSSelector("img")
+PHOTO_CAPTION = CSSSelector("div.viewimg_comment")
+FILE_ITEMS = CSSSelector("div.add_file:not(.koglSeView) li")
+FILE_LINK = CSSSelector("a[href*='fileDownload.do']")
+KOGL = CSSSelector("div.koglSeView")
+KOGL_TYPE = CSSSelector("span.open_type")
+KOGL_LINK = CSSSelector("a[href*='licenseType']")
+CHARGER = CSSSelector("div.charger")
+LICENCE_TYPE = re.compile(r"(\d)\s*유형")
+BARE_COUNT = re.compile(r"^\d[\d,]*$")
+
+
+def parse_view(body: bytes, url: str) -> ParsedPost:
+    """A view page of 공지사항 / 보도자료 (today's skins) as a normalised post.
+
+    Raises SoftNotFound for the CMS's alert page (deleted or unknown seq), NotABoardPage for a
+    page that is no board page at all, DriftError when a board page lacks its title, body or date.
+    """
+    doc = document(body, url)
+    raise_if_alert(doc, url)
+    board_id, seq = query_param(url, "boardId"), query_param(url, "seq")
+    view = BOARD_VIEW(doc)
+    if not view and not BOARD_FORM_SEQ(doc):
+        raise NotABoardPage(url)
+    if not board_id or not (seq or "").isdigit():
+        raise NotABoardPage(url, "no boardId/seq in the URL")
+
+    title_el = _one(TITLE, doc, url, "title (div.board_view_head > h6)")
+    body_el = _one(BODY, doc, url, "body (div.board_view_body)")
+    info = _one(INFO, doc, url, "info (div.board_view_info)")
+
+    fields: dict[str, str] = {}
+    containers = [info, *CHARGER(doc)]
+    for container in containers:
+        for name, value in labelled_pairs(container):
+            fields.setdefault(name, value)
+    if "view_count" not in fields:  # today's skin prints the count in a span of its own
+        bare = [text_of(s) for s in INFO_SPANS(doc) if BARE_COUNT.match(text_of(s))]
+        if bare:
+            fields["view_count"] = bare[-1]
+    if "posted_at" not in fields:
+        raise DriftError(url, "작성일 in div.board_view_info")
+    posted_at, precision = parse_posted_at(fields["posted_at"])
+
+    images = tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el))
+    text_el = _without(body_el, PHOTO_BLOCKS)
+    body_text = block_text(text_el)
+    attachments = tuple(_attachments(doc, url))
+    title = clean_text(title_el.text_content())
+    author = clean_name(fields.get("author"))
+    subtitle = SUBTITLE(doc)
+    category = CATEGORY(doc)
+    return ParsedPost(
+        board_id=board_id,
+        seq=int(seq),
+        url=url,
+        title=title,
+        author=author,
+        department=clean_name(fields.get("department")),
+        phone=clean_name(fields.get("phone")),
+        posted_at=posted_at,
+        posted_at_precision=precision,
+        view_count=parse_view_count(fields["view_count"]) if "view_count" in fields else None,
+        body_text=body_text,
+        body_html=sanitised_html(body_el, url),
+        images=images,
+        attachments=attachments,
+        licence=_licence(doc),
+        subtitle=block_text(subtitle[0]) or None if subtitle else None,
+        category=clean_text(category[0].text_content()).strip("[]") or None if category else None,
+        skin="press" if "bodo_view" in (title_el.getparent().get("class") or "") else "notice",
+        content_hash=content_hash(
+            title=title,
+            author=author,
+            posted_at=posted_at,
+            body_text=body_text,
+            attachments=[(a.file_sn, a.name) for a in attachments],
+        ),
+    )
+
+
+def _one(selector: CSSSelector, doc, url: str, part: str):
+    found = selector(doc)
+    if not found:
+        raise DriftError(url, part)
+    return found[0]
+
+
+def _without(el, selector: CSSSelector):
+    """A copy of `el` without the parts `selector` matches (photo blocks are not body text)."""
+    clone = copy.deepcopy(el)
+    for part in selector(clone):
+        part.drop_tree()
+    return clone
+
+
+def _photo(block, url: str) -> Photo:
+    img = PHOTO_IMG(block)
+    caption = PHOTO_CAPTION(block)
+    if not img or not img[0].get("src"):
+        raise DriftError(url, "img in div.view_image")
+    text = text_of(caption[0]) if caption else clean_text(img[0].get("alt") or "")
+    return Photo(url=absolute(img[0].get("src"), url), caption=text)
+
+
+def _attachments(doc, url: str):
+    for item in FILE_ITEMS(doc):
+        links = FILE_LINK(item)
+        if not links:
+            continue
+        href = links[0].get("href")
+        file_sn = query_param(absolute(href, url), "fileSn")
+        if not (file_sn or "").isdigit():
+            raise DriftError(url, "fileSn in an attachment link (div.add_file)")
+        yield Attachment(file_sn=int(file_sn), name=text_of(links[0]), url=absolute(href, url))
+
+
+def _licence(doc) -> str | None:
+    kogl = KOGL(doc)
+    if not kogl:
+        return None
+    for source in (KOGL_TYPE(kogl[0]), KOGL_LINK(kogl[0])):
+        for el in source:
+            match = LICENCE_TYPE.search(text_of(el)) or re.search(
+                r"licenseType(\d)", el.get("href") or ""
+            )
+            if match:
+                return f"{match.group(1)}유형"
+    return None
