@@ -142,10 +142,10 @@ SENTENCE_OPENERS = [
 ]
 SENTENCE_MIDDLES = [
     "{d}일 {place}에서 ‘{subject} {action}’ 행사를 열고",
-    "{district} 일대에서 {subject} 관련 {action}을 위해",
+    "{district} 일대에서 {subject} 관련 {action_eul} 위해",
     "올해 {n}억 원의 예산을 투입해 {subject} 사업을",
-    "{org}와 함께 {subject} 분야의 협력 방안을",
-    "시민 {n}천여 명이 참여한 가운데 {subject} 정책을",
+    "{org_wa} 함께 {subject} 분야의 협력 방안을",
+    "시민 {n}00여 명이 참여한 가운데 {subject} 정책을",
     "{month}월부터 {subject}·{subject2} 관련 제도를",
 ]
 SENTENCE_ENDS = [
@@ -159,7 +159,7 @@ SENTENCE_ENDS = [
     "지원하기로 했다.",
 ]
 QUOTES = [
-    "“{subject}은 시민의 삶과 직결된 문제”라며 “현장의 목소리를 꼼꼼히 반영하겠다”고 말했다.",
+    "“{subject_eun} 시민의 삶과 직결된 문제”라며 “현장의 목소리를 꼼꼼히 반영하겠다”고 말했다.",
     "“앞으로도 {subject} 분야에서 실질적 가치를 창출하겠다”고 강조했다.",
 ]
 LINE_EXTRAS = [
@@ -172,7 +172,7 @@ LINE_EXTRAS = [
     "대상 : 만 19세~39세 청년",
 ]
 CAPTIONS = [
-    "{person}이 {d}일 {place}에서 열린 ‘{subject} {action}’ 행사에 참석해 관계자들과 기념촬영을 하고 있다. /광주광역시 제공",
+    "{person_i} {d}일 {place}에서 열린 ‘{subject} {action}’ 행사에 참석해 관계자들과 기념촬영을 하고 있다. /광주광역시 제공",
     "▶ {d}일 {place}에서 {subject} 관련 현장 점검이 진행되고 있다.",
     "{place} 전경. /광주광역시 제공",
 ]
@@ -186,8 +186,16 @@ FILE_EXTS = ["hwp", "hwpx", "pdf", "jpg", "png", "xlsx", "zip"]
 PHONE_PREFIX = "062-613-"
 
 
+def josa(word: str, with_final: str, without_final: str) -> str:
+    """The word with the particle its last syllable takes (광주시는 / 시장은, 모집을 / 발표를)."""
+    last = word[-1]
+    has_final = "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 != 0
+    return word + (with_final if has_final else without_final)
+
+
 def _fill(template: str, rng: random.Random) -> str:
     subject, subject2 = rng.sample(SUBJECTS, 2)
+    action, org, person = rng.choice(ACTIONS), rng.choice(ORGS), rng.choice(PEOPLE)
     district, district2 = rng.sample(DISTRICTS, 2)
     month = rng.randint(1, 12)
     day = rng.randint(1, 28)
@@ -198,12 +206,16 @@ def _fill(template: str, rng: random.Random) -> str:
         place=rng.choice(PLACES),
         subject=subject,
         subject2=subject2,
-        action=rng.choice(ACTIONS),
+        action=action,
+        action_eul=josa(action, "을", "를"),
+        subject_eun=josa(subject, "은", "는"),
+        org_wa=josa(org, "과", "와"),
+        person_i=josa(person, "이", "가"),
         district=district,
         district2=district2,
         n=rng.randint(2, 90),
-        org=rng.choice(ORGS),
-        person=rng.choice(PEOPLE),
+        org=org,
+        person=person,
         tel=rng.randint(2000, 8999),
     )
 
@@ -250,7 +262,7 @@ def caption(rng: random.Random) -> str:
 
 def _sentence(rng: random.Random) -> str:
     if rng.random() < 0.15:
-        return f"{rng.choice(PEOPLE)}은 " + _fill(rng.choice(QUOTES), rng)
+        return f"{josa(rng.choice(PEOPLE), '은', '는')} " + _fill(rng.choice(QUOTES), rng)
     middle = _fill(rng.choice(SENTENCE_MIDDLES), rng)
     return f"{rng.choice(SENTENCE_OPENERS)} {middle} {rng.choice(SENTENCE_ENDS)}"
 
