@@ -10,19 +10,13 @@ from urllib.parse import urlsplit
 from lxml.cssselect import CSSSelector
 
 from crawler.items import Attachment, ParsedPost, Photo
-from crawler.normalise import (
-    clean_name,
-    clean_text,
-    content_hash,
-    parse_posted_at,
-    parse_view_count,
-)
+from crawler.normalise import clean_text
+from crawler.parsing.assemble import assemble_post, collect_fields
 from crawler.parsing.errors import DriftError, NotABoardPage
 from crawler.parsing.html import (
     absolute,
     block_text,
     document,
-    labelled_pairs,
     query_param,
     raise_if_alert,
     sanitised_html,
@@ -59,48 +53,26 @@ def parse_legacy_view(body: bytes, url: str) -> ParsedPost:
         raise DriftError(url, "body cell (td.view_cont)")
     body_el = bodies[0]
 
-    fields: dict[str, str] = {}
-    for name, value in labelled_pairs(table, exclude=body_el):
-        fields.setdefault(name, value)
-    if "posted_at" not in fields:
-        raise DriftError(url, "작성일시 cell")
-    posted_at, precision = parse_posted_at(fields["posted_at"])
-
     images, text_el = _photos_and_text(body_el, url)
-    body_text = block_text(text_el)
-    attachments = tuple(
-        Attachment(
-            file_sn=int(query_param(absolute(a.get("href"), url), "fileSn") or i + 1),
-            name=text_of(a),
-            url=absolute(a.get("href"), url),
-        )
-        for i, a in enumerate(FILE_LINKS(table))
-    )
-    author = clean_name(fields.get("author"))
-    return ParsedPost(
+    return assemble_post(
         board_id=path.group(1),
         seq=int(seq),
         url=url,
         title=title,
-        author=author,
-        department=clean_name(fields.get("department")),
-        phone=clean_name(fields.get("phone")),
-        posted_at=posted_at,
-        posted_at_precision=precision,
-        view_count=parse_view_count(fields["view_count"]) if "view_count" in fields else None,
-        body_text=body_text,
+        fields=collect_fields([table], exclude=body_el),
+        date_part="작성일시 cell",
+        body_text=block_text(text_el),
         body_html=sanitised_html(body_el, url),
         images=images,
-        attachments=attachments,
-        licence=None,
-        skin="legacy",
-        content_hash=content_hash(
-            title=title,
-            author=author,
-            posted_at=posted_at,
-            body_text=body_text,
-            attachments=[(a.file_sn, a.name) for a in attachments],
+        attachments=tuple(
+            Attachment(
+                file_sn=int(query_param(absolute(a.get("href"), url), "fileSn") or i + 1),
+                name=text_of(a),
+                url=absolute(a.get("href"), url),
+            )
+            for i, a in enumerate(FILE_LINKS(table))
         ),
+        skin="legacy",
     )
 
 

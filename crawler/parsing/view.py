@@ -8,19 +8,13 @@ import re
 from lxml.cssselect import CSSSelector
 
 from crawler.items import Attachment, ParsedPost, Photo
-from crawler.normalise import (
-    clean_name,
-    clean_text,
-    content_hash,
-    parse_posted_at,
-    parse_view_count,
-)
+from crawler.normalise import clean_text
+from crawler.parsing.assemble import assemble_post, collect_fields
 from crawler.parsing.errors import DriftError, NotABoardPage
 from crawler.parsing.html import (
     absolute,
     block_text,
     document,
-    labelled_pairs,
     query_param,
     raise_if_alert,
     sanitised_html,
@@ -67,53 +61,28 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
     body_el = _one(BODY, doc, url, "body (div.board_view_body)")
     info = _one(INFO, doc, url, "info (div.board_view_info)")
 
-    fields: dict[str, str] = {}
-    containers = [info, *CHARGER(doc)]
-    for container in containers:
-        for name, value in labelled_pairs(container):
-            fields.setdefault(name, value)
+    fields = collect_fields([info, *CHARGER(doc)])
     if "view_count" not in fields:  # today's skin prints the count in a span of its own
         bare = [text_of(s) for s in INFO_SPANS(doc) if BARE_COUNT.match(text_of(s))]
         if bare:
             fields["view_count"] = bare[-1]
-    if "posted_at" not in fields:
-        raise DriftError(url, "작성일 in div.board_view_info")
-    posted_at, precision = parse_posted_at(fields["posted_at"])
-
-    images = tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el))
-    text_el = _without(body_el, PHOTO_BLOCKS)
-    body_text = block_text(text_el)
-    attachments = tuple(_attachments(doc, url))
-    title = clean_text(title_el.text_content())
-    author = clean_name(fields.get("author"))
     subtitle = SUBTITLE(doc)
     category = CATEGORY(doc)
-    return ParsedPost(
+    return assemble_post(
         board_id=board_id,
         seq=int(seq),
         url=url,
-        title=title,
-        author=author,
-        department=clean_name(fields.get("department")),
-        phone=clean_name(fields.get("phone")),
-        posted_at=posted_at,
-        posted_at_precision=precision,
-        view_count=parse_view_count(fields["view_count"]) if "view_count" in fields else None,
-        body_text=body_text,
+        title=clean_text(title_el.text_content()),
+        fields=fields,
+        date_part="작성일 in div.board_view_info",
+        body_text=block_text(_without(body_el, PHOTO_BLOCKS)),
         body_html=sanitised_html(body_el, url),
-        images=images,
-        attachments=attachments,
+        images=tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el)),
+        attachments=tuple(_attachments(doc, url)),
         licence=_licence(doc),
         subtitle=block_text(subtitle[0]) or None if subtitle else None,
         category=clean_text(category[0].text_content()).strip("[]") or None if category else None,
         skin="press" if "bodo_view" in (title_el.getparent().get("class") or "") else "notice",
-        content_hash=content_hash(
-            title=title,
-            author=author,
-            posted_at=posted_at,
-            body_text=body_text,
-            attachments=[(a.file_sn, a.name) for a in attachments],
-        ),
     )
 
 
