@@ -1,6 +1,7 @@
 """Scrapy settings: polite by default, as the real site deserves.
 
-`sijeong crawl` overrides the delay and base URL for the replica and benchmarks only.
+`sijeong crawl` overrides the delay and base URL for the replica and benchmarks only
+(see `crawler.run.crawl_settings`).
 """
 
 BOT_NAME = "sijeong"
@@ -13,11 +14,34 @@ USER_AGENT = (
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY = 1.05  # ≥ 1 s between arrivals at the server, whatever the send-time jitter
+DOWNLOAD_DELAY_JITTER = 0  # Scrapy's default ±50 % would go below the 1 s floor
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = 1.05
+AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a view page is ~165 KB; anything near this is not a page
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_AFTER_MAX = 120  # seconds: the longest Retry-After we wait for before retrying
+# A board page that redirects is not a board page (retired pages answer 302 → /siiru.do):
+# the redirect is a failure of that URL, seen by the spider's errback, never followed.
+REDIRECT_ENABLED = False
+METAREFRESH_ENABLED = False
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
+    "crawler.middlewares.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees it
+}
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
 
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "WARNING"

@@ -68,3 +68,13 @@ class ReplicaClient:
 
     def clear_log(self) -> None:
         self._call("POST", "log")
+
+    def add_fault(self, kind: str, pattern: str, **options) -> dict:
+        """Break matching URLs (see replica/faults.py for the kinds and their options)."""
+        return self._call("POST", "faults", {"kind": kind, "pattern": pattern, **options})
+
+    def faults(self) -> list[dict]:
+        return self._call("GET", "faults")
+
+    def clear_faults(self) -> None:
+        self._call("POST", "faults/clear")

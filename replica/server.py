@@ -22,6 +22,7 @@ from ipaddress import ip_address
 from urllib.parse import parse_qs, quote, urlsplit
 
 from replica import blobs, render
+from replica.faults import Faults
 from replica.state import Post, ReplicaState
 
 HTML = "text/html;charset=UTF-8"
@@ -60,6 +61,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "SiiRU"
     sys_version = ""
     state: ReplicaState  # set on the subclass made by `make_server`
+    faults: Faults  # likewise: what to break (replica/faults.py)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -104,6 +106,8 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         self._status = 0
         path = urlsplit(self.path).path
+        if path.startswith("/_replica/faults"):
+            return self.faults.admin(self, path)
         if path.startswith("/_replica/"):
             try:
                 self._admin(path)
@@ -113,7 +117,11 @@ class Handler(BaseHTTPRequestHandler):
                 self._json({"error": str(exc)}, 400)
             return
         try:
-            self._public(path)
+            fault = self.faults.take(self.path)
+            if fault is not None:
+                self.faults.serve(self, fault, path)
+            else:
+                self._public(path)
         finally:
             self.state.log_request(
                 self.command, self.path, self._status, self.headers.get("User-Agent", "")
@@ -336,7 +344,8 @@ class ReplicaServer:
     def __init__(self, state: ReplicaState, host: str = "127.0.0.1", port: int = 0):
         require_loopback(host)
         self.state = state
-        handler = type("BoundHandler", (Handler,), {"state": state})
+        self.faults = Faults()
+        handler = type("BoundHandler", (Handler,), {"state": state, "faults": self.faults})
         server_class = ThreadingHTTPServer
         if ":" in host:
             server_class = type(
@@ -361,6 +370,7 @@ class ReplicaServer:
         self.httpd.serve_forever()
 
     def stop(self) -> None:
+        self.faults.clear()  # wake hanging answers
         self.httpd.shutdown()
         self.httpd.server_close()
         if self._thread:

@@ -1,0 +1,298 @@
+"""One crawl run: upgrade the archive, take its crawl lock, open a run in the ledger, crawl with
+Scrapy in this process, close the run with its counts and exit code.
+
+Twisted's reactor cannot restart, so `run_crawl` can be called once per process: `sijeong crawl`
+is a fresh process each time (the scheduler starts it as a subprocess).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import finish_run, make_engine, mark_status, start_run, upgrade
+from archive.lock import crawl_lock
+from archive.models import Post
+from crawler.boards import BASE_URL, DEFAULT_BOARD
+from crawler.middlewares import ROBOTS_UNAVAILABLE
+from crawler.spiders.board import BoardSpider
+
+EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_UNREACHABLE, EXIT_PARTIAL = 0, 1, 3, 5, 6
+VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this many nights
+VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
+KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    db_url: str
+    boards: tuple[str, ...] = (DEFAULT_BOARD,)
+    mode: str = "incremental"  # incremental | full | verify
+    verify_slice: int | None = None  # posts re-checked per night (verify); None = 1/30th; 0 = all
+    base_url: str = BASE_URL
+    delay: float | None = None  # None = the polite default (settings.py)
+    timeout: float | None = None
+    files: bool = True  # attachments are not downloaded yet: a no-op for now
+
+
+@dataclass
+class CrawlResult:
+    run_id: int | None  # None when the run never started (the lock was held)
+    status: str
+    exit_code: int
+    mode: str
+    boards: list[str]
+    requests: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    unlisted: int = 0
+    deleted: int = 0
+    restored: int = 0
+    failed: int = 0
+    per_board: dict[str, dict[str, int]] = field(default_factory=dict)
+    message: str | None = None
+    failures: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The `--json` line: exactly the keys of the CLI contract."""
+        keys = ("run_id", "status", "exit_code", "mode", "boards", "requests", *KINDS)
+        return {key: getattr(self, key) for key in keys}
+
+
+def holder_description(mode: str, at: datetime) -> str:
+    host = socket.gethostname()
+    return f"pid {os.getpid()} on {host}, crawl --mode {mode} since {at:%Y-%m-%d %H:%M:%S %Z}"
+
+
+def run_crawl(
+    options: CrawlOptions,
+    *,
+    now: datetime | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> CrawlResult:
+    """One crawl under the archive's crawl lock. Raises archive.lock.CrawlLockHeld if taken.
+
+    `on_progress`, if given, is called with a one-line progress text as responses arrive."""
+    started_at = now or datetime.now(UTC)
+    with crawl_lock(options.db_url, holder=holder_description(options.mode, started_at)):
+        upgrade(options.db_url)  # under the lock: a crawl that cannot run touches nothing
+        engine = make_engine(options.db_url)
+        try:
+            with Session(engine) as session:
+                run_id = start_run(
+                    session,
+                    mode=options.mode,
+                    boards=options.boards,
+                    started_at=started_at,
+                    software_version=_software_version(),
+                )
+                targets = {}
+                if options.mode == "verify":
+                    targets = verify_targets(
+                        session, options.boards, options.verify_slice, now=started_at
+                    )
+            try:
+                crawler, errors = _crawl(options, run_id, targets, on_progress)
+                result = _outcome(options, run_id, crawler, errors)
+                if options.mode == "full" and result.exit_code == EXIT_OK:
+                    with Session(engine) as session:
+                        _mark_unlisted(session, crawler.spider, run_id, result)
+            except BaseException as exc:
+                failed = CrawlResult(run_id, "failed", EXIT_FAILED, options.mode, [])
+                _close_run(engine, failed, [repr(exc)], options)
+                raise
+            result.seconds = (datetime.now(UTC) - started_at).total_seconds()
+            _close_run(engine, result, errors, options)
+        finally:
+            engine.dispose()
+    return result
+
+
+def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOptions) -> None:
+    """The run's row in the ledger: how it ended, its counts, and the failed URLs with why."""
+    with Session(engine) as session:
+        finish_run(
+            session,
+            result.run_id,
+            finished_at=datetime.now(UTC),
+            status=result.status,
+            exit_code=result.exit_code,
+            requests=result.requests,
+            **{kind: getattr(result, kind) for kind in KINDS},
+            errors=len(errors),
+            stats={
+                "per_board": result.per_board,
+                "failures": result.failures,
+                "message": result.message,
+                "errors": errors[:20],
+                "base_url": options.base_url,
+            },
+        )
+
+
+def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("SIJEONG_DB_URL", options.db_url, priority="cmdline")
+    settings.set("SIJEONG_RUN_ID", run_id, priority="cmdline")
+    if options.delay is not None:
+        settings.set("DOWNLOAD_DELAY", options.delay, priority="cmdline")
+        settings.set("AUTOTHROTTLE_START_DELAY", options.delay, priority="cmdline")
+        if options.delay == 0:
+            settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+    if options.timeout is not None:
+        settings.set("DOWNLOAD_TIMEOUT", options.timeout, priority="cmdline")
+    return settings
+
+
+def verify_targets(
+    session: Session, boards: tuple[str, ...], slice_size: int | None, *, now: datetime
+) -> dict[str, list[int]]:
+    """The seqs to re-check tonight, per board: a rotating slice of the archived posts (the
+    night's turn, from the date) plus every post of the last 7 days. `slice_size` 0 = all."""
+    targets: dict[str, list[int]] = {}
+    for board_id in boards:
+        rows = session.execute(
+            select(Post.seq, Post.posted_at)
+            .where(Post.board_id == board_id, Post.status != "deleted")
+            .order_by(Post.seq.desc())
+        ).all()
+        seqs = [seq for seq, _ in rows]
+        if slice_size == 0 or not seqs:
+            targets[board_id] = seqs
+            continue
+        size = slice_size or math.ceil(len(seqs) / VERIFY_NIGHTS)
+        turn = _night(now) % math.ceil(len(seqs) / size)
+        picked = set(seqs[turn * size : (turn + 1) * size])
+        picked |= {seq for seq, posted_at in rows if posted_at >= now - VERIFY_RECENT}
+        targets[board_id] = sorted(picked, reverse=True)
+    return targets
+
+
+def _night(now: datetime) -> int:
+    return date.fromtimestamp(now.timestamp()).toordinal()
+
+
+def _crawl(
+    options: CrawlOptions,
+    run_id: int,
+    targets: dict[str, list[int]],
+    on_progress: Callable[[str], None] | None,
+) -> tuple[Crawler, list[str]]:
+    process = CrawlerProcess(crawl_settings(options, run_id))
+    crawler = process.create_crawler(BoardSpider)
+    errors: list[str] = []
+
+    def on_error(failure, response=None, spider=None, **_):
+        url = getattr(response, "url", "")
+        errors.append(f"{failure.type.__name__}: {failure.getErrorMessage()} {url}".strip())
+
+    crawler.signals.connect(on_error, signal=signals.spider_error)
+    crawler.signals.connect(on_error, signal=signals.item_error)
+    if on_progress is not None:
+
+        def on_response(**_):
+            stats = crawler.stats.get_stats()
+            counts = {kind: 0 for kind in ("listed", "new", "changed", "failed")}
+            for key, value in stats.items():
+                kind = key.rsplit("/", 1)[-1]
+                if key.startswith("sijeong/") and kind in counts:
+                    counts[kind] += value
+            pages = stats.get("response_received_count", 0)
+            on_progress(
+                f"{pages} pages fetched, " + ", ".join(f"{v} {k}" for k, v in counts.items())
+            )
+
+        crawler.signals.connect(on_response, signal=signals.response_received)
+    process.crawl(
+        crawler,
+        boards=list(options.boards),
+        mode=options.mode,
+        base_url=options.base_url,
+        verify=targets,
+    )
+    process.start()
+    return crawler, errors
+
+
+def _outcome(
+    options: CrawlOptions, run_id: int, crawler: Crawler, errors: list[str]
+) -> CrawlResult:
+    stats = crawler.stats.get_stats()
+    spider: BoardSpider = crawler.spider
+    per_board = {
+        board_id: {
+            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, "listed")
+        }
+        for board_id in options.boards
+    }
+    result = CrawlResult(
+        run_id=run_id,
+        status="ok",
+        exit_code=EXIT_OK,
+        mode=options.mode,
+        boards=list(options.boards),
+        requests=int(stats.get("downloader/request_count", 0)),
+        per_board=per_board,
+        failures=list(spider.failures),
+    )
+    for kind in KINDS:
+        setattr(result, kind, sum(counts[kind] for counts in per_board.values()))
+    robots = stats.get(ROBOTS_UNAVAILABLE)
+    if errors:
+        result.status, result.exit_code = "failed", EXIT_FAILED
+        result.message = errors[0]
+    elif spider.drift:
+        result.status, result.exit_code = "drift", EXIT_DRIFT
+        result.message = spider.drift
+    elif stats.get("finish_reason") == "shutdown":
+        result.status, result.exit_code = "interrupted", EXIT_FAILED
+        result.message = "stopped by a signal before the crawl was done"
+    elif robots:
+        result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
+        result.message = f"robots.txt is unavailable ({robots}): crawling nothing (RFC 9309)"
+    elif result.failed and not spider.answered:
+        result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
+        first = spider.failures[0]
+        result.message = f"every board request failed, e.g. {first['url']}: {first['reason']}"
+    elif result.failed:
+        result.status, result.exit_code = "partial", EXIT_PARTIAL
+        result.message = f"{result.failed} page(s) failed; what was fetched is committed"
+    return result
+
+
+def _mark_unlisted(session: Session, spider: BoardSpider, run_id: int, result: CrawlResult):
+    """After a complete full sweep of a board, its live posts missing from every list page are
+    unlisted (not deleted: that takes confirmed 404s)."""
+    at = datetime.now(UTC)
+    for board_id, seen in spider.seen.items():
+        if not seen or spider.list_failures.get(board_id):
+            continue
+        live = session.scalars(
+            select(Post.seq).where(Post.board_id == board_id, Post.status == "live")
+        ).all()
+        for seq in sorted(set(live) - seen):
+            if mark_status(session, board_id, seq, "unlisted", run_id=run_id, at=at):
+                result.per_board[board_id]["unlisted"] += 1
+                result.unlisted += 1
+
+
+def _software_version() -> str:
+    try:
+        return version("sijeong")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"

@@ -1,0 +1,138 @@
+"""`sijeong crawl`: one crawl run (the work is in `crawler.run`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import click
+from rich.console import Console
+
+from archive.lock import CrawlLockHeld
+from crawler.boards import BOARDS, DEFAULT_BOARD, board_by_key
+from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
+from sijeong.archive_cli import _errors, db_option
+from sijeong.config import db_url
+from sijeong.errors import EXIT_LOCKED, UsageError
+
+
+@click.command()
+@click.option(
+    "--board",
+    "boards",
+    multiple=True,
+    metavar="B",
+    help=f"Board id or name, repeatable (default: {DEFAULT_BOARD} {BOARDS[DEFAULT_BOARD].name}).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["incremental", "full", "verify"]),
+    default="incremental",
+    show_default=True,
+    help="incremental: new and changed posts; full: every list page; verify: re-check old posts.",
+)
+@click.option(
+    "--slice",
+    "slice_",
+    metavar="N|all",
+    help="verify: posts re-checked tonight (default: enough for all within 30 nights), or all.",
+)
+@click.option(
+    "--base-url", metavar="URL", help="The site (default: the real one); the replica's URL."
+)
+@click.option(
+    "--delay",
+    type=float,
+    metavar="S",
+    help="Seconds between requests (default 1.05, never under 1 s).",
+)
+@click.option("--timeout", type=float, metavar="S", help="Seconds a request may take (default 30).")
+@click.option("--no-files", is_flag=True, help="Skip attachments (they are not downloaded yet).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
+@db_option
+def crawl(boards, mode, slice_, base_url, delay, timeout, no_files, as_json, db) -> None:
+    """Crawl the boards once into the archive, under its crawl lock.
+
+    Exit codes: 0 ok, 1 failed, 2 usage, 3 layout drift, 4 lock held, 5 unreachable, 6 partial.
+
+    \b
+    Example:
+        sijeong crawl                                   # nightly: new and changed posts
+        sijeong crawl --mode full --board 보도자료      # weekly sweep of one board
+        sijeong crawl --base-url http://127.0.0.1:8022 --delay 0 --json
+    """
+    url = db_url(db)
+    options = _options(boards, mode, slice_, base_url, delay, timeout, no_files, url)
+    console = Console(stderr=True, highlight=False)
+    try:
+        with _errors(url), _progress(console, enabled=not as_json) as on_progress:
+            result = run_crawl(options, on_progress=on_progress)
+    except CrawlLockHeld as exc:
+        if as_json:
+            locked = CrawlResult(None, "locked", EXIT_LOCKED, options.mode, list(options.boards))
+            click.echo(json.dumps(locked.summary(), ensure_ascii=False))
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_LOCKED)
+    _report(result, as_json)
+    sys.exit(result.exit_code)
+
+
+def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> CrawlOptions:
+    try:
+        board_ids = tuple(dict.fromkeys(board_by_key(b).board_id for b in boards))
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--base-url must be an http(s) URL, not {base_url!r}")
+    if slice_ is not None and mode != "verify":
+        raise UsageError("--slice is for --mode verify")
+    verify_slice = None
+    if slice_ == "all":
+        verify_slice = 0
+    elif slice_ is not None:
+        if not slice_.isdigit() or int(slice_) < 1:
+            raise UsageError(f"--slice takes a number of posts or 'all', not {slice_!r}")
+        verify_slice = int(slice_)
+    for name, value in (("--delay", delay), ("--timeout", timeout)):
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must be 0 or more seconds")
+    options = dict(db_url=url, mode=mode, verify_slice=verify_slice, files=not no_files)
+    if board_ids:
+        options["boards"] = board_ids
+    if base_url:
+        options["base_url"] = base_url.rstrip("/")
+    return CrawlOptions(**options, delay=delay, timeout=timeout or None)
+
+
+@contextmanager
+def _progress(console: Console, *, enabled: bool) -> Iterator[Callable[[str], None] | None]:
+    """A live status line on a terminal (stderr), nothing elsewhere."""
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    with console.status("crawling…") as status:
+        yield lambda text: status.update(f"crawling: {text}")
+
+
+def _report(result: CrawlResult, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.summary(), ensure_ascii=False))
+        if result.message and result.exit_code:
+            click.echo(result.message, err=True)
+        return
+    console = Console(highlight=False)
+    for board_id, counts in result.per_board.items():
+        figures = ", ".join(f"{counts[k]} {k}" for k in KINDS if counts[k] or k in ("new",))
+        console.print(f"{board_id} {BOARDS[board_id].name}: {counts['listed']} listed, {figures}")
+    style = "green" if result.exit_code == 0 else "yellow" if result.exit_code == 6 else "red"
+    console.print(
+        f"run {result.run_id} [{style}]{result.status}[/] (exit {result.exit_code}): "
+        f"{result.mode}, {result.requests} requests, {result.seconds:.1f} s"
+    )
+    if result.message and result.exit_code:
+        click.echo(result.message, err=True)

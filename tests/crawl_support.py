@@ -1,0 +1,61 @@
+"""Helpers for the crawl tests: run `sijeong crawl` in a subprocess, read the archive and the log."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTICE = "BD_0000000022"
+
+
+@dataclass
+class Crawl:
+    code: int
+    summary: dict
+    stdout: str
+    stderr: str
+
+
+def crawl(
+    db: Path, base_url: str, *args: str, timeout: float = 120, json_line: bool = True
+) -> Crawl:
+    """`sijeong crawl --json` against `base_url`, into the SQLite file `db`; delay 0 unless given
+    (`--delay default` leaves the polite default)."""
+    argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--base-url", base_url]
+    argv += ["--db", f"sqlite:///{db}", *(["--json"] if json_line else []), *args]
+    if "--delay" not in args:
+        argv += ["--delay", "0"]
+    elif args[args.index("--delay") + 1] == "default":
+        argv = argv[: argv.index("--delay")] + argv[argv.index("--delay") + 2 :]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    lines = done.stdout.strip().splitlines()
+    summary = json.loads(lines[-1]) if lines and json_line else {}
+    return Crawl(done.returncode, summary, done.stdout, done.stderr)
+
+
+def query(db: Path, sql: str, **params) -> list[tuple]:
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def archived_seqs(db: Path, board_id: str = NOTICE) -> set[int]:
+    return {seq for (seq,) in query(db, "SELECT seq FROM posts WHERE board_id = :b", b=board_id)}
+
+
+def board_requests(state, kind: str = "") -> list:
+    """Logged requests for board pages (robots.txt aside): `kind` boardList / boardView / all."""
+    return [
+        r
+        for r in state.request_log()
+        if r.path != "/robots.txt" and (not kind or r.path.startswith(f"/{kind}.do"))
+    ]

@@ -1,0 +1,172 @@
+"""Every replica fault, over real HTTP, gives its outcome and exit code — never content, never an
+edit, never a deletion."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import UTC, datetime
+
+import pytest
+from crawl_support import NOTICE, archived_seqs, board_requests, crawl, query
+
+from crawler.middlewares import retry_after
+from replica import ReplicaClient, ReplicaServer, ReplicaState
+from replica.client import ReplicaError
+
+
+@pytest.fixture
+def site():
+    with ReplicaServer(ReplicaState(posts_per_board=30, seed=9, count_views=False)) as server:
+        yield server
+
+
+def newest(site) -> int:
+    return site.state.seqs(NOTICE)[-1]
+
+
+def failures(db) -> list[dict]:
+    (stats,) = query(db, "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    return json.loads(stats)["failures"]
+
+
+@pytest.mark.parametrize(
+    "kind, options, reason",
+    [
+        ("status", {"status": 500}, "HTTP 500"),
+        ("status", {"status": 503}, "HTTP 503"),
+        ("hang", {"seconds": 20}, "took longer"),
+        ("slow", {"seconds": 5}, "took longer"),
+        ("drop", {}, "data loss"),
+        ("truncate", {}, "truncated"),
+        ("maintenance", {}, "not a board page"),
+        ("siiru", {}, "redirect to /siiru.do"),
+        ("offsite", {}, "redirect to http://127.0.0.2:"),
+        ("oversize", {}, "larger than download max size"),
+    ],
+)
+def test_a_failing_view_page_is_a_recorded_failure_and_the_rest_is_committed(
+    tmp_path, site, kind, options, reason
+):
+    db = tmp_path / "archive.sqlite3"
+    target = newest(site)
+    ReplicaClient(site.url).add_fault(kind, rf"boardView\.do.*seq={target}\b", **options)
+    result = crawl(db, site.url, "--timeout", "1")
+    assert result.code == 6, result.stderr
+    assert result.summary["status"] == "partial"
+    assert (result.summary["new"], result.summary["failed"]) == (29, 1)
+    assert target not in archived_seqs(db)
+    (failure,) = failures(db)
+    assert f"seq={target}" in failure["url"] and reason in failure["reason"]
+
+
+def test_a_failed_refetch_of_an_edited_post_is_no_edit_and_is_retried_next_run(tmp_path, site):
+    db = tmp_path / "archive.sqlite3"
+    assert crawl(db, site.url, "--mode", "full").code == 0
+    client = ReplicaClient(site.url)
+    target = newest(site)
+    client.edit(NOTICE, target, title="제목이 바뀐 공지")
+    client.add_fault("truncate", rf"seq={target}\b")
+    broken = crawl(db, site.url)
+    assert broken.code == 6 and broken.summary["changed"] == 0
+    assert query(db, "SELECT title FROM posts WHERE seq = :s", s=target)[0][0] != "제목이 바뀐 공지"
+    client.clear_faults()
+    fixed = crawl(db, site.url)
+    assert fixed.code == 0 and fixed.summary["changed"] == 1
+    assert query(db, "SELECT title FROM posts WHERE seq = :s", s=target) == [("제목이 바뀐 공지",)]
+
+
+def test_a_lying_charset_header_changes_nothing(tmp_path, site):
+    db = tmp_path / "archive.sqlite3"
+    target = newest(site)
+    ReplicaClient(site.url).add_fault("charset", "boardView", charset="EUC-KR")
+    result = crawl(db, site.url)
+    assert result.code == 0 and result.summary["new"] == 30
+    truth = ReplicaClient(site.url).post(NOTICE, target)["title"]
+    assert query(db, "SELECT title FROM posts WHERE seq = :s", s=target) == [(truth,)]
+    texts = query(db, "SELECT title || body_text || body_html FROM post_versions")
+    assert not any("\ufffd" in t for (t,) in texts)
+
+
+def test_a_slow_page_within_the_timeout_is_just_slow(tmp_path, site):
+    db = tmp_path / "archive.sqlite3"
+    ReplicaClient(site.url).add_fault("slow", rf"seq={newest(site)}\b", seconds=0.5)
+    result = crawl(db, site.url, "--timeout", "5")
+    assert result.code == 0 and result.summary["new"] == 30
+
+
+def test_retry_after_is_honoured(tmp_path, site):
+    db = tmp_path / "archive.sqlite3"
+    target = newest(site)
+    ReplicaClient(site.url).add_fault(
+        "status", rf"seq={target}\b", status=503, retry_after="1", times=1
+    )
+    result = crawl(db, site.url)
+    assert result.code == 0 and result.summary["new"] == 30
+    hits = [r for r in site.state.request_log() if f"seq={target}" in r.path]
+    assert [r.status for r in hits] == [503, 200]
+    assert hits[1].at - hits[0].at >= 1.0
+
+
+@pytest.mark.parametrize(
+    "pattern, part", [("boardView", "div.board_view_head"), ("boardList", "div.board_list_body")]
+)
+def test_drift_stops_the_run_at_once_with_exit_3(tmp_path, site, pattern, part):
+    db = tmp_path / "archive.sqlite3"
+    ReplicaClient(site.url).add_fault("drift", pattern)
+    result = crawl(db, site.url)
+    assert result.code == 3
+    assert result.summary["status"] == "drift" and result.summary["new"] == 0
+    assert part in result.stderr and f"{site.url}/{pattern}.do" in result.stderr
+    assert len(board_requests(site.state, pattern)) <= 2  # the drifting page (+ one in flight)
+    assert archived_seqs(db) == set()
+
+
+@pytest.mark.parametrize(
+    "kind, options",
+    [("status", {"status": 503}), ("maintenance", {}), ("hang", {"seconds": 20})],
+)
+def test_every_board_request_failing_is_unreachable(tmp_path, site, kind, options):
+    db = tmp_path / "archive.sqlite3"
+    ReplicaClient(site.url).add_fault(kind, "boardList", **options)
+    result = crawl(db, site.url, "--timeout", "1")
+    assert result.code == 5, result.stderr
+    assert result.summary["status"] == "unreachable"
+    assert "every board request failed" in result.stderr
+
+
+def test_robots_txt_5xx_stops_the_run_before_any_board_request(tmp_path, site):
+    db = tmp_path / "archive.sqlite3"
+    ReplicaClient(site.url).add_fault("status", "^/robots.txt", status=500)
+    result = crawl(db, site.url)
+    assert result.code == 5
+    assert "robots.txt" in result.stderr
+    assert board_requests(site.state) == []
+
+
+def test_a_refused_connection_is_unreachable(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = crawl(tmp_path / "archive.sqlite3", f"http://127.0.0.1:{port}")
+    assert result.code == 5
+    assert result.summary["status"] == "unreachable"
+
+
+def test_faults_over_the_admin_api(site):
+    client = ReplicaClient(site.url)
+    client.add_fault("status", "boardList", status=503, retry_after="7", times=2)
+    assert [(f["kind"], f["status"], f["times"]) for f in client.faults()] == [("status", 503, 2)]
+    with pytest.raises(ReplicaError, match="unknown fault"):
+        client.add_fault("gremlins", "boardList")
+    client.clear_faults()
+    assert client.faults() == []
+
+
+@pytest.mark.parametrize(
+    "header, seconds",
+    [(None, None), (b"120", 120.0), (b"Wed, 25 Nov 2026 00:00:30 GMT", 30.0), (b"soon", None)],
+)
+def test_retry_after_values(header, seconds):
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    assert retry_after(header, now=now) == seconds

@@ -1,0 +1,194 @@
+"""`sijeong crawl` against the replica over real HTTP: modes, request budgets, politeness."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from click.testing import CliRunner
+from crawl_support import NOTICE, archived_seqs, board_requests, crawl, query
+
+from replica import ReplicaClient, ReplicaServer, ReplicaState
+from sijeong.cli import cli
+
+KEYS = [
+    "run_id",
+    "status",
+    "exit_code",
+    "mode",
+    "boards",
+    "requests",
+    "new",
+    "changed",
+    "unchanged",
+    "unlisted",
+    "deleted",
+    "restored",
+    "failed",
+]
+
+
+@pytest.fixture
+def small_site():
+    with ReplicaServer(ReplicaState(posts_per_board=40, seed=5, count_views=False)) as server:
+        yield server
+
+
+def test_full_crawl_of_2000_posts_reaches_every_post_then_finds_nothing_new(tmp_path):
+    db = tmp_path / "archive.sqlite3"
+    state = ReplicaState(posts_per_board=2000, seed=3, count_views=False)
+    with ReplicaServer(state) as site:
+        started = time.monotonic()
+        first = crawl(db, site.url, "--mode", "full")
+        seconds = time.monotonic() - started
+        assert first.code == 0, first.stderr
+        assert list(first.summary) == KEYS
+        assert first.summary["new"] == 2000
+        assert archived_seqs(db) == set(state.seqs(NOTICE))
+        lists = board_requests(state, "boardList")
+        assert len(lists) == 20 and all("recordCnt=100" in r.path for r in lists)
+        print(f"full crawl of 2,000 posts: {seconds:.1f} s, {first.summary['requests']} requests")
+
+        second = crawl(db, site.url, "--mode", "full")
+        assert second.code == 0, second.stderr
+        assert (second.summary["new"], second.summary["changed"]) == (0, 0)
+        assert second.summary["requests"] == 21  # robots.txt + 20 list pages, no view page
+
+
+def test_incremental_costs_one_list_page_when_nothing_is_new(tmp_path, small_site):
+    db = tmp_path / "archive.sqlite3"
+    state = small_site.state
+    assert crawl(db, small_site.url, "--mode", "full").code == 0
+    state.clear_log()
+    again = crawl(db, small_site.url)
+    assert again.code == 0 and again.summary["new"] == 0
+    assert len(board_requests(state)) <= 2
+    print(f"incremental, nothing new: {len(board_requests(state))} board request(s)")
+
+
+@pytest.mark.parametrize("k", [3, 10, 13])
+def test_incremental_with_k_new_posts(tmp_path, small_site, k):
+    db = tmp_path / "archive.sqlite3"
+    state = small_site.state
+    assert crawl(db, small_site.url, "--mode", "full").code == 0
+    client = ReplicaClient(small_site.url)
+    added = [client.add(NOTICE)["seq"] for _ in range(k)]
+    state.clear_log()
+    result = crawl(db, small_site.url)
+    assert result.code == 0, result.stderr
+    assert result.summary["new"] == k
+    lists, views = board_requests(state, "boardList"), board_requests(state, "boardView")
+    assert len(lists) == math.ceil(k / 10) + 1
+    assert len(views) == k
+    assert set(added) <= archived_seqs(db)
+    print(f"incremental, {k} new: {len(lists)} list + {len(views)} view requests")
+
+
+def test_view_count_alone_is_no_change_and_verify_finds_a_silent_edit(tmp_path, small_site):
+    db = tmp_path / "archive.sqlite3"
+    assert crawl(db, small_site.url, "--mode", "full").code == 0
+    client = ReplicaClient(small_site.url)
+    newest, older = client.seqs(NOTICE)[-1], client.seqs(NOTICE)[5]
+    client.bump_views(NOTICE, newest, by=40)
+    client.edit(NOTICE, older, body="본문이 조용히 고쳐졌습니다.")  # invisible on list pages
+    nightly = crawl(db, small_site.url)
+    assert nightly.code == 0 and nightly.summary["changed"] == 0
+    assert query(db, "SELECT view_count FROM posts WHERE seq = :s", s=newest)[0][0] >= 40
+    verify = crawl(db, small_site.url, "--mode", "verify", "--slice", "all")
+    assert verify.code == 0, verify.stderr
+    assert verify.summary["changed"] == 1 and verify.summary["unchanged"] == 39
+    versions = query(
+        db,
+        "SELECT count(*) FROM post_versions v JOIN posts p ON p.id = v.post_id WHERE p.seq = :s",
+        s=older,
+    )
+    assert versions == [(2,)]
+
+
+def test_verify_default_slice_is_a_thirtieth_plus_the_last_week(tmp_path):
+    db = tmp_path / "archive.sqlite3"
+    state = ReplicaState(posts_per_board=90, seed=5, count_views=False)
+    with ReplicaServer(state) as site:
+        assert crawl(db, site.url, "--mode", "full").code == 0
+        state.clear_log()
+        result = crawl(db, site.url, "--mode", "verify")
+        assert result.code == 0, result.stderr
+        views = len(board_requests(state, "boardView"))
+        assert 3 <= views <= 3 + 7 * 3  # 90/30 + however many seeded posts fall in the last week
+
+
+def test_full_crawl_marks_a_vanished_post_unlisted_and_a_soft_404_deletes_nothing(
+    tmp_path, small_site
+):
+    db = tmp_path / "archive.sqlite3"
+    assert crawl(db, small_site.url, "--mode", "full").code == 0
+    client = ReplicaClient(small_site.url)
+    gone = client.seqs(NOTICE)[10]
+    client.delete(NOTICE, gone)
+    full = crawl(db, small_site.url, "--mode", "full")
+    assert full.code == 0 and full.summary["unlisted"] == 1
+    verify = crawl(db, small_site.url, "--mode", "verify", "--slice", "all")
+    assert verify.code == 6 and verify.summary["failed"] == 1  # the CMS's alert page
+    assert query(db, "SELECT status FROM posts WHERE seq = :s", s=gone) == [("unlisted",)]
+    client.restore(NOTICE, gone)
+    back = crawl(db, small_site.url, "--mode", "full")
+    assert back.code == 0 and back.summary["restored"] == 1
+
+
+def test_default_delay_keeps_board_requests_a_second_apart(tmp_path):
+    db = tmp_path / "archive.sqlite3"
+    state = ReplicaState(posts_per_board=10, seed=5, count_views=False)
+    with ReplicaServer(state) as site:
+        assert crawl(db, site.url, "--mode", "full").code == 0
+        ReplicaClient(site.url).add(NOTICE)
+        state.clear_log()
+        result = crawl(db, site.url, "--delay", "default")
+        assert result.code == 0, result.stderr
+        requests = state.request_log()
+        board = [r for r in requests if r.path != "/robots.txt"]
+        assert len(board) == 3  # list page 1, the new post, list page 2
+        gaps = [b.at - a.at for a, b in zip(requests, requests[1:], strict=False)]
+        print("gaps between requests (s):", [round(g, 3) for g in gaps])
+        assert min(gaps) >= 1.0
+        assert all("+https://" in r.user_agent for r in requests)
+
+
+def test_ledger_records_the_run(tmp_path, small_site):
+    db = tmp_path / "archive.sqlite3"
+    result = crawl(db, small_site.url)
+    assert result.code == 0
+    rows = query(db, "SELECT mode, status, exit_code, new, requests FROM crawl_runs")
+    assert rows == [("incremental", "ok", 0, 40, result.summary["requests"])]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--board", "자유게시판"], "unknown board"),
+        (["--base-url", "ftp://127.0.0.1/"], "http(s) URL"),
+        (["--base-url", "127.0.0.1:8022"], "http(s) URL"),
+        (["--mode", "verify", "--slice", "half"], "--slice"),
+        (["--slice", "5"], "--mode verify"),
+        (["--delay", "-1"], "--delay"),
+    ],
+)
+def test_bad_options_exit_2(tmp_path, args, message):
+    result = CliRunner().invoke(
+        cli, ["crawl", "--db", f"sqlite:///{tmp_path / 'a.sqlite3'}", *args]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "a.sqlite3").exists()
+
+
+def test_board_by_name_and_summary_on_a_terminal(tmp_path, small_site):
+    db = tmp_path / "archive.sqlite3"
+    result = crawl(db, small_site.url, "--board", "보도자료", "--board", "BD_0000000022")
+    assert result.code == 0, result.stderr
+    assert result.summary["boards"] == ["BD_0000000027", "BD_0000000022"]
+    assert result.summary["new"] == 80
+    again = crawl(db, small_site.url, "--board", "보도자료", json_line=False)
+    assert again.code == 0, again.stderr
+    assert "BD_0000000027 보도자료: 10 listed, 0 new" in again.stdout
+    assert "ok (exit 0): incremental, 2 requests" in again.stdout
