@@ -219,3 +219,15 @@ class ChangeEvent(Base):
     version: Mapped[int | None]  # the version the post has after the event
 
     post: Mapped[Post] = relationship()
+
+
+class SearchGram(Base):
+    """The search index: each distinct character bigram and unigram of a version's normalised
+    title and body (see `archive.search_index`), written in the transaction that writes the
+    version. Candidates only: every hit is verified against the text itself."""
+
+    __tablename__ = "search_grams"
+    __table_args__ = {"sqlite_with_rowid": False}  # the primary key is the table: half the size
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("post_versions.id"), primary_key=True)

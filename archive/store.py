@@ -15,6 +15,7 @@ from archive.db import write_transaction
 from archive.errors import NotFound
 from archive.models import Attachment, Board, ChangeEvent, Post, PostVersion, ViewCount
 from archive.seam import PostLike
+from archive.search_index import index_version
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -176,6 +177,7 @@ def _add_version(
     row.current_version = version
     for field in ("title", "author", "department", "phone", "posted_at", "posted_at_precision"):
         setattr(row, field, getattr(post, field))
+    index_version(session, version)
     return number
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from archive import ArchiveError, check_schema, make_engine, queries
+from archive import ArchiveError, check_schema, make_engine, queries, reindex
 from archive import upgrade as upgrade_archive
 from archive.db import display_url
 from archive.refs import parse_when
@@ -216,12 +216,13 @@ def runs(limit: int, fmt: str, db: str | None) -> None:
 
 @click.group(name="db")
 def db_group() -> None:
-    """Look after the archive database: create it or upgrade its schema.
+    """Look after the archive database: create or upgrade it, rebuild the search index.
 
     \b
     Example:
         sijeong db upgrade
         sijeong db upgrade --db postgresql+psycopg://sijeong@127.0.0.1/sijeong
+        sijeong db reindex
     """
 
 
@@ -248,3 +249,31 @@ def upgrade(db: str | None) -> None:
         click.echo(f"{where}: created at schema {after}")
     else:
         click.echo(f"{where}: upgraded from schema {before} to {after}")
+
+
+@db_group.command(name="reindex")
+@db_option
+def reindex_command(db: str | None) -> None:
+    """Rebuild the search index from every version in the archive.
+
+    The index is kept up to date as versions are stored; rebuild it after restoring rows by hand
+    or to check it. One transaction: searches see the old index until it commits.
+
+    \b
+    Example:
+        sijeong db reindex
+        sijeong db reindex --db postgresql+psycopg://sijeong@127.0.0.1/sijeong
+    """
+    url = db_url(db)
+    engine: Engine | None = None
+    with _errors(url):
+        try:
+            engine = make_engine(url, read_only=True)
+            check_schema(engine)  # never create an archive just to index it
+            engine.dispose()
+            engine = make_engine(url)
+            count = reindex(engine)
+        finally:
+            if engine is not None:
+                engine.dispose()
+    click.echo(f"{display_url(url)}: indexed {count:,} versions")

@@ -9,7 +9,9 @@ import click
 
 from sijeong import __version__
 from sijeong.archive_cli import changes, db_group, diff, history, runs, show
+from sijeong.crawl_cli import crawl
 from sijeong.replica_cli import replica
+from sijeong.search_cli import search
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +25,7 @@ def cli() -> None:
     """
 
 
+cli.add_command(crawl)
 cli.add_command(replica)
 cli.add_command(show)
 cli.add_command(history)
@@ -30,7 +33,12 @@ cli.add_command(diff)
 cli.add_command(changes)
 cli.add_command(runs)
 cli.add_command(db_group)
+cli.add_command(search)
 
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

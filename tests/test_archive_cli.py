@@ -291,10 +291,10 @@ def test_db_upgrade_creates_the_archive_then_finds_it_current(tmp_path, monkeypa
     created = run("db", "upgrade")
     assert (created.exit_code, created.stdout) == (
         0,
-        f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: created at schema 0001\n",
+        f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: created at schema 0002\n",
     )
     again = run("db", "upgrade")
-    assert again.stdout == f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: already at schema 0001\n"
+    assert again.stdout == f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: already at schema 0002\n"
     assert run_json("changes") == []
 
 
@@ -303,5 +303,5 @@ def test_db_upgrade_on_postgresql_hides_the_password(pg_url):
     result = run("db", "upgrade", "--db", url)
     assert result.exit_code == 0, result.output
     assert (
-        result.stdout == pg_url.replace("postgres@", "postgres:***@") + ": created at schema 0001\n"
+        result.stdout == pg_url.replace("postgres@", "postgres:***@") + ": created at schema 0002\n"
     )

@@ -66,7 +66,7 @@ def test_a_reader_does_not_create_a_missing_archive_and_a_writer_makes_its_folde
     with pytest.raises(ArchiveMissing, match=f"no archive at {path}"):
         make_engine(f"sqlite:///{path}", read_only=True)
     assert list(tmp_path.iterdir()) == []
-    assert upgrade(f"sqlite:///{path}") == (None, "0001")
+    assert upgrade(f"sqlite:///{path}") == (None, "0002")
     assert path.is_file()
 
 

@@ -32,6 +32,7 @@ TABLES = {
     "crawl_runs",
     "post_versions",
     "posts",
+    "search_grams",
     "view_counts",
 }
 
@@ -180,6 +181,7 @@ def test_upgrading_a_populated_archive_again_keeps_every_row(archive, db_url):
         "crawl_runs": 3,
         "post_versions": 5,
         "posts": 2,
+        "search_grams": 291,
         "view_counts": 5,
     }
     assert upgrade(db_url) == (head_revision(), head_revision())

@@ -113,6 +113,7 @@ def test_storing_the_same_page_again_changes_nothing(session):
         "post_versions": 1,
         "view_counts": 1,
         "attachments": 1,
+        "search_grams": 93,  # the bigrams and characters of its title and body
     }
 
 

@@ -1,0 +1,137 @@
+"""`sijeong search`: find posts whose title or body holds every term, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from archive import search as search_archive
+from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
+from sijeong.archive_cli import _reading, _when, db_option
+from sijeong.archive_output import console, local, print_json
+from sijeong.errors import UsageError
+
+COLUMNS = (
+    "board_id",
+    "seq",
+    "url",
+    "title",
+    "author",
+    "posted_at",
+    "view_count",
+    "status",
+    "version",
+    "snippet",
+)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True)
+@click.option("--board", metavar="B", help="Only this board (e.g. BD_0000000027).")
+@click.option("--author", metavar="A", help="Only posts whose author contains this.")
+@click.option("--since", metavar="DATE", help="Only posts dated on or after this day (Seoul).")
+@click.option("--until", metavar="DATE", help="Only posts dated on or before this day (Seoul).")
+@click.option("--status", type=click.Choice(STATUSES), default="live", show_default=True)
+@click.option("--all-versions", is_flag=True, help="Search every earlier version too.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=0), help="0: all.")
+@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N hits.")
+@click.option("--sort", type=click.Choice(SORTS), default="newest", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@db_option
+def search(
+    query: tuple[str, ...],
+    board: str | None,
+    author: str | None,
+    since: str | None,
+    until: str | None,
+    status: str,
+    all_versions: bool,
+    limit: int,
+    offset: int,
+    sort: str,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """Search titles and bodies for words of any length, one syllable up.
+
+    Every term must occur as written (a substring; Latin letters in any case); "quoted phrases"
+    keep their spaces; -term excludes posts holding it. QUERY may be several words or one
+    quoted argument.
+
+    \b
+    Example:
+        sijeong search 광주 시장 -버스
+        sijeong search '"청년 일자리" -마감' --since 2025-12-01 --format json
+        sijeong search 버스 --all-versions --status all --sort oldest --limit 0
+    """
+    # Unknown options reach QUERY (so `-광주` is an exclusion), except a mistyped `--option`.
+    if mistyped := next((w for w in query if w.startswith("--") and len(w) > 2), None):
+        raise UsageError(f"no such option: {mistyped.split('=')[0]} (see sijeong search --help)")
+    try:
+        parsed = parse_query(" ".join(query))
+    except BadQuery as exc:
+        raise UsageError(str(exc)) from None
+    start, end = _when(since), _when(until)
+    with _reading(db) as session:
+        hits = search_archive(
+            session,
+            parsed,
+            board_id=board,
+            author=author,
+            since=start,
+            until=end,
+            status=status,
+            all_versions=all_versions,
+            limit=limit or None,
+            offset=offset,
+            sort=sort,
+        )
+    if fmt == "json":
+        print_json([hit.to_json() for hit in hits])
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(hit.to_json() for hit in hits)
+    else:
+        _print_table(hits, parsed.include)
+
+
+def _print_table(hits: Sequence[SearchHit], terms: Sequence[str]) -> None:
+    table = Table(caption=f"{len(hits)} shown", caption_justify="left")
+    for name in ("post", "posted (KST)", "title", "author", "views", "v", "snippet"):
+        table.add_column(name, overflow="fold", justify="right" if name == "views" else "left")
+    for hit in hits:
+        table.add_row(
+            f"{hit.board_id}:{hit.seq}",
+            local(hit.posted_at),
+            _marked(hit.title, terms),
+            Text(hit.author or ""),
+            "" if hit.view_count is None else f"{hit.view_count:,}",
+            str(hit.version),
+            _marked(hit.snippet, terms),
+        )
+    console().print(table)
+
+
+def _marked(text: str, terms: Sequence[str]) -> Text:
+    """`text` with each occurrence of a term (case-insensitively) in bold yellow."""
+    marked = Text(text)
+    if len(text.casefold()) == len(text):  # offsets hold only when folding keeps the length
+        folded = text.casefold()
+        for term in terms:
+            at = folded.find(term)
+            while at >= 0:
+                marked.stylize("bold yellow", at, at + len(term))
+                at = folded.find(term, at + len(term))
+    return marked

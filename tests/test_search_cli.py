@@ -1,0 +1,158 @@
+"""`sijeong search` and `sijeong db reindex` as archivists and operators run them.
+
+Runs on SQLite and PostgreSQL (`nights`: the three scripted nights of archive_fixtures).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sijeong.cli import cli
+
+pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, nights
+
+URL_16222 = "https://www.gwangju.go.kr/boardView.do?pageId=www788&boardId=BD_0000000022&seq=16222"
+URL_16223 = "https://www.gwangju.go.kr/boardView.do?pageId=www788&boardId=BD_0000000022&seq=16223"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_search_prints_json_rows(nights):
+    result = run(
+        "search", "모집", "--all-versions", "--sort", "oldest", "--format", "json", "--db", nights
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["version"], r["snippet"]) for r in rows] == [
+        (
+            1,
+            "광주광역시는 청년 일자리 사업 참여자를 모집합니다. 자세한 내용은 첨부파일을 참고하세요.",
+        ),
+        (2, "모집 기간이 연장되었습니다."),
+        (3, "모집 기간이 연장되었습니다."),
+    ]
+    assert rows[0] == {
+        "board_id": "BD_0000000022",
+        "seq": 16222,
+        "url": URL_16222,
+        "title": "2026년 청년 일자리 모집 공고",
+        "author": "홍보담당관",
+        "posted_at": "2025-12-05T17:09:00+09:00",
+        "view_count": 180,
+        "status": "live",
+        "version": 1,
+        "snippet": "광주광역시는 청년 일자리 사업 참여자를 모집합니다. 자세한 내용은 첨부파일을 참고하세요.",
+    }
+
+
+def test_search_prints_csv_and_a_table(nights):
+    result = run("search", "브리핑", "-정정없음", "--format", "csv", "--db", nights)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "board_id,seq,url,title,author,posted_at,view_count,status,version,snippet\n"
+        f"BD_0000000022,16223,{URL_16223},2025 광주 시정 브리핑 (정정),홍보담당관,"
+        "2025-12-05T17:09:00+09:00,55,live,2,12월 시정 브리핑 자료입니다.\n"
+    )
+    table = run("search", "광", "--db", nights)
+    assert table.exit_code == 0, table.output
+    assert "BD_0000000022:16223" in table.stdout
+    assert "2025 광주 시정 브리핑 (정정)" in table.stdout
+    assert "1 shown" in table.stdout
+
+
+HOSTILE = [
+    '"',
+    '""',
+    '"""',
+    "''",
+    "광주'; DROP TABLE posts; --",
+    "%",
+    "_",
+    "%광%",
+    "광_주",
+    "*",
+    "광*",
+    "(광주",
+    "광주)",
+    "()",
+    "광주:시장",
+    "title:광주",
+    "NEAR(광주 시장)",
+    "광주 NEAR 시장",
+    "광주 AND 시장 OR NOT 버스",
+    "^광주",
+    "-",
+    "--",
+    "- -",
+    "-광주",
+    '-"광주"',
+    "광주 -",
+    "\x00",
+    "광\x00주",
+    "\x1b[31m광주",
+    "\t\n\r",
+    "\udcff",
+    "\u200b",
+    "　",  # an ideographic space
+    "\\",
+    "광" * 10_000,
+    "가 " * 5_000,
+    "",
+    " ",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_give_results_or_one_line_and_exit_2(nights, query):
+    result = run("search", query, "--db", nights, "--format", "json")
+    if result.exit_code == 0:
+        assert isinstance(json.loads(result.stdout), list)
+    else:
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        assert result.stderr.startswith("Error: ")
+        assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-광주"], "Error: nothing to search for in '-광주': a query needs a term to include\n"),
+        ([""], "Error: empty query: give a word or a phrase to search for\n"),
+        (["광주", "--limt", "3"], "Error: no such option: --limt (see sijeong search --help)\n"),
+        (["광주", "--since", "yesterday"], None),
+    ],
+)
+def test_bad_queries_are_one_line_and_exit_2(nights, args, message):
+    result = run("search", *args, "--db", nights)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    if message is not None:
+        assert result.stderr == message
+
+
+def test_search_does_not_create_a_missing_archive(tmp_path):
+    result = run("search", "광주", "--db", f"sqlite:///{tmp_path}/none.sqlite3")
+    assert result.exit_code == 2
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_db_reindex_says_how_many_versions_it_indexed(nights):
+    result = run("db", "reindex", "--db", nights)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(": indexed 5 versions\n")
+    again = run("search", "연장", "--format", "json", "--db", nights)
+    assert [r["seq"] for r in json.loads(again.stdout)] == [16222]
+
+
+def test_db_reindex_does_not_create_a_missing_archive(tmp_path):
+    result = run("db", "reindex", "--db", f"sqlite:///{tmp_path}/none.sqlite3")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "none.sqlite3").exists()
