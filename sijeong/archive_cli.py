@@ -38,7 +38,7 @@ format_option = click.option(
 
 
 @contextmanager
-def _errors(url: str) -> Iterator[None]:
+def database_errors(url: str) -> Iterator[None]:
     """Archive errors and bad URLs become one line and exit 2; database failures exit 1."""
     try:
         yield
@@ -54,11 +54,11 @@ def _errors(url: str) -> Iterator[None]:
 
 
 @contextmanager
-def _reading(db: str | None) -> Iterator[Session]:
+def reading_session(db: str | None) -> Iterator[Session]:
     """A read-only session on an existing, up-to-date archive."""
     url = db_url(db)
     engine: Engine | None = None
-    with _errors(url):
+    with database_errors(url):
         try:
             engine = make_engine(url, read_only=True)
             check_schema(engine)
@@ -69,7 +69,7 @@ def _reading(db: str | None) -> Iterator[Session]:
                 engine.dispose()
 
 
-def _when(text: str | None) -> date | datetime | None:
+def when_option(text: str | None) -> date | datetime | None:
     try:
         return None if text is None else parse_when(text)
     except ArchiveError as exc:
@@ -96,8 +96,8 @@ def show(ref: str, as_of: str | None, fmt: str, db: str | None) -> None:
         sijeong show 16222
         sijeong show BD_0000000022:16222 --as-of 2025-12-01 --format json
     """
-    when = _when(as_of)
-    with _reading(db) as session:
+    when = when_option(as_of)
+    with reading_session(db) as session:
         post = queries.show(session, ref, as_of=when)
     if fmt == "json":
         output.print_json(post.to_json())
@@ -120,7 +120,7 @@ def history(ref: str, fmt: str, db: str | None) -> None:
         sijeong history 16222
         sijeong history BD_0000000022:16222 --format json
     """
-    with _reading(db) as session:
+    with reading_session(db) as session:
         result = queries.history(session, ref)
     if fmt == "json":
         output.print_json(result.to_json())
@@ -144,7 +144,7 @@ def diff(ref: str, from_version: int | None, to_version: int | None, db: str | N
         sijeong diff 16222
         sijeong diff 16222 --from 1 --to 3 | less
     """
-    with _reading(db) as session:
+    with reading_session(db) as session:
         result = queries.diff(session, ref, from_version=from_version, to_version=to_version)
     if not result.lines:
         post = f"{result.board_id}:{result.seq}"
@@ -179,8 +179,8 @@ def changes(since: str | None, run_id: int | None, fmt: str, db: str | None) -> 
     """
     if since is not None and run_id is not None:
         raise UsageError("use --since or --run, not both")
-    when = _when(since)
-    with _reading(db) as session:
+    when = when_option(since)
+    with reading_session(db) as session:
         entries = queries.changes(session, since=when, run_id=run_id)
     if fmt == "json":
         output.print_json([e.to_json() for e in entries])
@@ -206,7 +206,7 @@ def runs(limit: int, fmt: str, db: str | None) -> None:
         sijeong runs
         sijeong runs --limit 0 --format json
     """
-    with _reading(db) as session:
+    with reading_session(db) as session:
         ledger = queries.runs(session, limit=limit or None)
         if fmt == "json":
             output.print_json([run_json(run) for run in ledger])
@@ -240,7 +240,7 @@ def upgrade(db: str | None) -> None:
         SIJEONG_DB=sqlite:////srv/sijeong/archive.sqlite3 sijeong db upgrade
     """
     url = db_url(db)
-    with _errors(url):
+    with database_errors(url):
         before, after = upgrade_archive(url)
     where = display_url(url)
     if before == after:
@@ -266,7 +266,7 @@ def reindex_command(db: str | None) -> None:
     """
     url = db_url(db)
     engine: Engine | None = None
-    with _errors(url):
+    with database_errors(url):
         try:
             engine = make_engine(url, read_only=True)
             check_schema(engine)  # never create an archive just to index it

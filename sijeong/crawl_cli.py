@@ -14,7 +14,7 @@ from rich.console import Console
 from archive.lock import CrawlLockHeld
 from crawler.boards import BOARDS, DEFAULT_BOARD, board_by_key
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
-from sijeong.archive_cli import _errors, db_option
+from sijeong.archive_cli import database_errors, db_option
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
 
@@ -68,7 +68,7 @@ def crawl(boards, mode, slice_, base_url, delay, timeout, no_files, as_json, db)
     options = _options(boards, mode, slice_, base_url, delay, timeout, no_files, url)
     console = Console(stderr=True, highlight=False)
     try:
-        with _errors(url), _progress(console, enabled=not as_json) as on_progress:
+        with database_errors(url), _progress(console, enabled=not as_json) as on_progress:
             result = run_crawl(options, on_progress=on_progress)
     except CrawlLockHeld as exc:
         if as_json:

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from archive import search as search_archive
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
-from sijeong.archive_cli import _reading, _when, db_option
+from sijeong.archive_cli import db_option, reading_session, when_option
 from sijeong.archive_output import console, local, print_json
 from sijeong.errors import UsageError
 
@@ -82,8 +82,8 @@ def search(
         parsed = parse_query(" ".join(query))
     except BadQuery as exc:
         raise UsageError(str(exc)) from None
-    start, end = _when(since), _when(until)
-    with _reading(db) as session:
+    start, end = when_option(since), when_option(until)
+    with reading_session(db) as session:
         hits = search_archive(
             session,
             parsed,
