@@ -55,6 +55,35 @@ def crawl_lock(url: str | URL, *, holder: str) -> Iterator[None]:
         yield
 
 
+def file_lock_held(path: Path) -> bool:
+    """Whether some process holds the flock on `path` now, found without taking it.
+
+    Linux lists every flock in /proc/locks by device and inode; elsewhere a shared flock is
+    tried and released at once (a crawl starting in that microsecond would exit 4)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    proc_locks = Path("/proc/locks")
+    if proc_locks.is_file():
+        inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+        for line in proc_locks.read_text().splitlines():
+            fields = line.split()
+            if "FLOCK" in fields and inode in fields:
+                return True
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def _file_lock(path: Path, holder: str) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -50,16 +50,39 @@ def upgrade(url: str | URL, revision: str = "head") -> tuple[str | None, str | N
     """
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_UPGRADE_LOCK}
-                )
-            before = current_revision(connection)
-            command.upgrade(alembic_config(connection), revision)
-            return before, current_revision(connection)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch migrations rebuild tables that others reference (SQLite's documented
+                # ALTER TABLE procedure): foreign keys off, outside the transaction — the only
+                # place the pragma works — and every reference checked before the commit.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with connection.begin():
+                    if connection.dialect.name == "postgresql":
+                        connection.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_UPGRADE_LOCK}
+                        )
+                    before = current_revision(connection)
+                    command.upgrade(alembic_config(connection), revision)
+                    if sqlite:
+                        _check_references(connection)
+                    return before, current_revision(connection)
+            finally:
+                if sqlite:
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
     finally:
         engine.dispose()
+
+
+def _check_references(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(
+            f"the upgrade would leave {len(broken)} broken reference(s), e.g. {table} row "
+            f"{rowid} → {parent}: rolled back, nothing changed"
+        )
 
 
 def check_schema(engine: Engine) -> None:

@@ -39,6 +39,7 @@ NAMING_CONVENTION = {
 
 POST_STATUSES = ("live", "unlisted", "deleted")
 CHANGE_KINDS = ("new", "changed", "unlisted", "deleted", "restored")
+CAPTURE_RECORDS = ("response", "revisit")
 
 IntPk = Annotated[int, mapped_column(primary_key=True)]
 Code = Annotated[str, mapped_column(String(32))]
@@ -91,16 +92,31 @@ class CrawlRun(Base):
 
 
 class Capture(Base):
-    """A raw response kept for `reparse` (filled by the captures issue)."""
+    """A raw response, kept in the run's WARC file: `location` is the file (relative to the
+    archive's store), `offset` and `length` the record's gzip member in it. `sha256` is the
+    payload's (the HTTP body as received). A `revisit` record holds no payload: `refers_to_id`
+    is the capture whose record does. Lets `reparse` rebuild versions without crawling."""
 
     __tablename__ = "captures"
+    __table_args__ = (
+        Index(None, "board_id", "seq"),
+        CheckConstraint(_in("record_type", CAPTURE_RECORDS), name="record_type"),
+    )
 
     id: Mapped[IntPk]
-    url: Mapped[str]
+    url: Mapped[str] = mapped_column(index=True)
     status: Mapped[int | None]
     fetched_at: Mapped[datetime | None]
     sha256: Mapped[Hash | None]
-    location: Mapped[str | None]  # WARC file + offset, or a blob path
+    location: Mapped[str | None]  # the WARC file, relative to the store
+    run_id: Mapped[RunRef]
+    kind: Mapped[Code | None]  # view | list
+    board_id: Mapped[Code | None]
+    seq: Mapped[int | None]
+    record_type: Mapped[Code] = mapped_column(default="response", server_default=text("'response'"))
+    offset: Mapped[int | None] = mapped_column(BigInteger)
+    length: Mapped[int | None] = mapped_column(BigInteger)
+    refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
 
 
 class Post(Base):
@@ -136,6 +152,10 @@ class Post(Base):
     list_posted_on: Mapped[date | None]
     list_file_marker: Mapped[Code | None]
     listing_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Deletion is confirmed, never guessed: soft-404/404 answers seen for an unlisted post, at
+    # most one per run (the last run that counted one), reset when its page answers again.
+    missing_checks: Mapped[Count]
+    missing_run_id: Mapped[int | None]
 
     current_version: Mapped[PostVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True
@@ -167,6 +187,9 @@ class PostVersion(Base):
     captured_at: Mapped[datetime]
     run_id: Mapped[RunRef]
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    # sha256 over the digests of the version's files (attachments, then photos), once every one
+    # of them has been downloaded; None while any is unknown. A replaced file changes it.
+    files_hash: Mapped[Hash | None]
 
     post: Mapped[Post] = relationship(foreign_keys=[post_id])
     attachments: Mapped[list[Attachment]] = relationship(
@@ -187,7 +210,21 @@ class Attachment(Base):
     name: Mapped[str]
     url: Mapped[str]
     size: Mapped[int | None] = mapped_column(BigInteger)
-    sha256: Mapped[Hash | None]
+    sha256: Mapped[Hash | None]  # the `files` row, when downloaded (no foreign key: rows of
+    # the first schema may name files never stored)
+
+
+class StoredFile(Base):
+    """A downloaded attachment or photo, stored once by content (`location` relative to the
+    archive's store). Versions point at it by sha256."""
+
+    __tablename__ = "files"
+
+    sha256: Mapped[Hash] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str | None]
+    location: Mapped[str]
+    first_seen_at: Mapped[datetime]
 
 
 class ViewCount(Base):

@@ -113,9 +113,7 @@ def history(session: Session, ref: str) -> History:
     previous: dict[str, Any] | None = None
     for version in versions:
         fields = _fields(version)
-        changed = (
-            [] if previous is None else [f for f in VERSION_FIELDS if fields[f] != previous[f]]
-        )
+        changed = [] if previous is None else _changed(previous, fields)
         entries.append(
             VersionEntry(
                 version.version,
@@ -215,16 +213,30 @@ def _attachments(version: PostVersion) -> list[dict[str, Any]]:
 
 
 def _fields(version: PostVersion) -> dict[str, Any]:
-    fields = {f: getattr(version, f) for f in VERSION_FIELDS if f != "attachments"}
+    fields = {f: getattr(version, f) for f in VERSION_FIELDS if f not in ("attachments", "images")}
     fields["attachments"] = _attachments(version)
+    fields["images"] = [{"url": i["url"], "caption": i["caption"]} for i in version.images]
+    fields["files"] = version.files_hash
     return fields
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields that differ; "files" when the bytes of a file differ (both being known)."""
+    changed = [f for f in VERSION_FIELDS if after[f] != before[f]]
+    if before["files"] and after["files"] and before["files"] != after["files"]:
+        changed.append("files")
+    return changed
 
 
 def _document(version: PostVersion) -> list[str]:
     """What `diff` compares: the title, the attachment list, then the body text."""
     head = [version.title]
-    head += [f"[첨부 {a.file_sn}] {a.name}" for a in version.attachments]
+    head += [f"[첨부 {a.file_sn}] {a.name}{_digest(a.sha256)}" for a in version.attachments]
     return [*head, "", *version.body_text.splitlines()]
+
+
+def _digest(sha256: str | None) -> str:
+    return f" (sha256 {sha256[:12]}…)" if sha256 else ""
 
 
 def _at_or_before(instant: datetime, when: date | datetime) -> bool:

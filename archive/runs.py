@@ -30,9 +30,8 @@ def start_run(
     A run still `running` belongs to a process that died (the crawl lock allows one run at a
     time), so it is marked `interrupted` first.
     """
+    interrupt_stale(session)
     with write_transaction(session):
-        for stale in session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)):
-            stale.status = INTERRUPTED
         run = CrawlRun(
             mode=mode,
             boards=list(boards),
@@ -45,6 +44,17 @@ def start_run(
         session.flush()
         run_id = run.id
     return run_id
+
+
+def interrupt_stale(session: Session) -> list[int]:
+    """Mark `interrupted` every run still `running` (its process died: the crawl lock allows one
+    run at a time, and the caller holds it); their ids."""
+    with write_transaction(session):
+        stale = session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)).all()
+        for run in stale:
+            run.status = INTERRUPTED
+        ids = [run.id for run in stale]
+    return ids
 
 
 def finish_run(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
@@ -13,11 +15,32 @@ from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
 from archive.errors import NotFound
-from archive.models import Attachment, Board, ChangeEvent, Post, PostVersion, ViewCount
+from archive.models import (
+    Attachment,
+    Board,
+    ChangeEvent,
+    Post,
+    PostVersion,
+    StoredFile,
+    ViewCount,
+)
 from archive.seam import PostLike
 from archive.search_index import index_version
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+class FileLike(Protocol):
+    """A downloaded file, already in the store (`archive.storage.Store.put_file`)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def media_type(self) -> str | None: ...
+    @property
+    def location(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -31,18 +54,38 @@ class Change:
 
 
 def store_post(
-    session: Session, post: PostLike, *, run_id: int | None, fetched_at: datetime
+    session: Session,
+    post: PostLike,
+    *,
+    run_id: int | None,
+    fetched_at: datetime,
+    files: Mapping[str, FileLike] | None = None,
+    listed: bool = True,
+    capture_id: int | None = None,
+    observed: bool = True,
 ) -> Change:
     """Archive one parsed view page in one transaction, committed (see `write_transaction`).
 
     Upserts the post, writes a version when `post.content_hash` differs from the current
-    version's, a view-count row when the count changed, and a `changes` event for new, changed
-    and restored. Storing the same page again changes nothing.
+    version's or a downloaded file (`files`, by URL) differs from the one the current version
+    holds under that URL, a view-count row when the count changed, and a `changes` event for
+    new, changed and restored. A file not downloaded this time is never a change; a file the
+    current version did not know yet is filled in. Storing the same page again changes nothing.
+
+    `listed` says the page was fetched because a list shows the post: an unlisted or deleted
+    post comes back (`restored`). A re-check of an unlisted post's page (`listed=False`) that
+    answers only resets its count of soft-404s: it stays unlisted until a list shows it.
+
+    `observed=False` is for a page parsed again from a stored capture (`reparse`), not fetched
+    now: only the content may change; what crawls observed of the post — last seen, status,
+    soft-404 count, a pending list change, its view count — stays as it is.
     """
     content_hash = post.content_hash.lower()
     if not _SHA256_HEX.fullmatch(content_hash):
         raise ValueError(f"{post.board_id}:{post.seq}: content_hash is not a sha256 hex digest")
+    files = dict(files or {})
     with write_transaction(session):
+        _ensure_files(session, files.values(), fetched_at)
         row = find_post(session, post.board_id, post.seq)
         restored = False
         if row is None:
@@ -56,7 +99,9 @@ def store_post(
                 status="live",
             )
             session.add(row)
-            version = _add_version(session, row, post, 1, content_hash, run_id, fetched_at)
+            version = _add_version(
+                session, row, post, 1, content_hash, run_id, fetched_at, files, capture_id
+            )
             kind: Literal["new", "changed", "unchanged"] = "new"
         else:
             current = row.current_version
@@ -64,14 +109,29 @@ def store_post(
                 raise RuntimeError(f"post {row.board_id}:{row.seq} has no version")
             version = current.version
             kind = "unchanged"
-            if current.content_hash != content_hash:
+            if current.content_hash != content_hash or _files_differ(current, files):
                 version = _add_version(
-                    session, row, post, version + 1, content_hash, run_id, fetched_at
+                    session,
+                    row,
+                    post,
+                    version + 1,
+                    content_hash,
+                    run_id,
+                    fetched_at,
+                    files,
+                    capture_id,
                 )
                 kind = "changed"
+            else:
+                _fill_in_files(current, files)
+            if not observed:
+                if kind != "unchanged":
+                    record_event(session, kind, row, run_id=run_id, at=fetched_at, version=version)
+                return Change(kind, version)
             row.url = post.url
             row.last_seen_at = max(row.last_seen_at, fetched_at)
-            if row.status != "live":
+            row.missing_checks, row.missing_run_id = 0, None
+            if row.status == "deleted" or (row.status == "unlisted" and listed):
                 restored = True
                 row.status, row.deleted_at = "live", None
                 record_event(
@@ -112,6 +172,66 @@ def mark_status(
     return True
 
 
+def record_missing(
+    session: Session,
+    board_id: str,
+    seq: int,
+    *,
+    run_id: int,
+    at: datetime,
+    confirm_after: int = 2,
+) -> Literal["deleted", "counted", "ignored"]:
+    """An unlisted post's view page answered "no such post" (a soft-404 or a 404) in this run.
+
+    The answer counts once per run; the `confirm_after`-th run to see it marks the post
+    `deleted` ("deleted"). Anything else — a post that is live (a list shows it) or already
+    deleted, or a second answer in the same run — counts for nothing ("ignored"). Fetch failures
+    (5xx, timeouts, redirects) must not reach this function at all.
+    """
+    if confirm_after < 1:
+        raise ValueError("confirm_after must be at least 1")
+    with write_transaction(session):
+        row = find_post(session, board_id, seq)
+        if row is None or row.status != "unlisted" or row.missing_run_id == run_id:
+            return "ignored"
+        row.missing_checks += 1
+        row.missing_run_id = run_id
+        if row.missing_checks < confirm_after:
+            return "counted"
+        row.status, row.deleted_at = "deleted", at
+        version = row.current_version.version if row.current_version else None
+        record_event(session, "deleted", row, run_id=run_id, at=at, version=version)
+    return "deleted"
+
+
+def unlist_missing(
+    session: Session, board_id: str, listed: set[int], *, run_id: int | None, at: datetime
+) -> list[int]:
+    """After a complete sweep of a board's list: its live posts that no list page showed become
+    `unlisted` (an event each); their seqs."""
+    with write_transaction(session):
+        live = session.scalars(
+            select(Post).where(Post.board_id == board_id, Post.status == "live")
+        ).all()
+        missing = sorted((p for p in live if p.seq not in listed), key=lambda p: p.seq)
+        for row in missing:
+            row.status, row.missing_checks, row.missing_run_id = "unlisted", 0, None
+            version = row.current_version.version if row.current_version else None
+            record_event(session, "unlisted", row, run_id=run_id, at=at, version=version)
+    return [row.seq for row in missing]
+
+
+def unlisted_seqs(session: Session, board_id: str) -> list[int]:
+    """The board's unlisted posts, newest first: the view pages a full or verify run re-checks."""
+    return list(
+        session.scalars(
+            select(Post.seq)
+            .where(Post.board_id == board_id, Post.status == "unlisted")
+            .order_by(Post.seq.desc())
+        )
+    )
+
+
 def find_post(session: Session, board_id: str, seq: int) -> Post | None:
     return session.scalars(
         select(Post).where(Post.board_id == board_id, Post.seq == seq)
@@ -149,6 +269,8 @@ def _add_version(
     content_hash: str,
     run_id: int | None,
     captured_at: datetime,
+    files: Mapping[str, FileLike],
+    capture_id: int | None,
 ) -> int:
     version = PostVersion(
         post=row,
@@ -162,17 +284,26 @@ def _add_version(
         posted_at_precision=post.posted_at_precision,
         body_html=post.body_html,
         body_text=post.body_text,
-        images=[{"url": p.url, "caption": p.caption} for p in post.images],
+        images=[_image(p.url, p.caption, files) for p in post.images],
         licence=post.licence,
         subtitle=post.subtitle,
         category=post.category,
         captured_at=captured_at,
         run_id=run_id,
+        capture_id=capture_id,
         attachments=[
-            Attachment(position=i, file_sn=a.file_sn, name=a.name, url=a.url)
+            Attachment(
+                position=i,
+                file_sn=a.file_sn,
+                name=a.name,
+                url=a.url,
+                size=files[a.url].size if a.url in files else None,
+                sha256=files[a.url].sha256 if a.url in files else None,
+            )
             for i, a in enumerate(post.attachments, start=1)
         ],
     )
+    version.files_hash = files_hash(version)
     session.add(version)
     row.current_version = version
     for field in ("title", "author", "department", "phone", "posted_at", "posted_at_precision"):
@@ -189,3 +320,86 @@ def _ensure_board(session: Session, board_id: str, url: str) -> None:
     base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
     session.add(Board(board_id=board_id, page_id=page_id, base_url=base_url))
     session.flush()
+
+
+# -- files ------------------------------------------------------------------------------------
+
+
+def files_hash(version: PostVersion) -> str | None:
+    """sha256 over the version's file digests (attachments, then photos, in page order); None
+    while any of them is unknown, and for a version without files."""
+    digests = [a.sha256 for a in version.attachments] + [i.get("sha256") for i in version.images]
+    if not digests or any(d is None for d in digests):
+        return None
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()  # type: ignore[arg-type]
+
+
+def _image(url: str, caption: str, files: Mapping[str, FileLike]) -> dict[str, str]:
+    image = {"url": url, "caption": caption}
+    if url in files:
+        image["sha256"] = files[url].sha256
+    return image
+
+
+def _known_files(version: PostVersion) -> dict[str, str]:
+    """url → sha256 of the version's files whose bytes are known."""
+    known = {a.url: a.sha256 for a in version.attachments if a.sha256}
+    known.update({i["url"]: i["sha256"] for i in version.images if i.get("sha256")})
+    return known
+
+
+def _files_differ(version: PostVersion, files: Mapping[str, FileLike]) -> bool:
+    known = _known_files(version)
+    return any(url in known and known[url] != f.sha256 for url, f in files.items())
+
+
+def _fill_in_files(version: PostVersion, files: Mapping[str, FileLike]) -> None:
+    """Record on the current version the digests of its files that were not known yet."""
+    if not files:
+        return
+    for attachment in version.attachments:
+        if attachment.sha256 is None and attachment.url in files:
+            attachment.sha256 = files[attachment.url].sha256
+            attachment.size = files[attachment.url].size
+    if any(i.get("sha256") is None and i["url"] in files for i in version.images):
+        version.images = [
+            {**i, "sha256": files[i["url"]].sha256} if i["url"] in files else i
+            for i in version.images
+        ]
+    version.files_hash = files_hash(version)
+
+
+def _ensure_files(session: Session, files, at: datetime) -> None:
+    for f in files:
+        if session.get(StoredFile, f.sha256) is None:
+            session.add(
+                StoredFile(
+                    sha256=f.sha256,
+                    size=f.size,
+                    media_type=f.media_type,
+                    location=f.location,
+                    first_seen_at=at,
+                )
+            )
+    session.flush()
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """A file the archive already holds (see `known_files`)."""
+
+    sha256: str
+    size: int
+    media_type: str | None
+    location: str
+
+
+def known_files(session: Session, version: PostVersion) -> dict[str, KnownFile]:
+    """url → the stored file, for each of the version's files whose bytes the archive holds:
+    what `reparse` hands back to `store_post`, so re-deriving a version keeps its files."""
+    known: dict[str, KnownFile] = {}
+    for url, sha256 in _known_files(version).items():
+        stored = session.get(StoredFile, sha256)
+        if stored is not None:
+            known[url] = KnownFile(sha256, stored.size, stored.media_type, stored.location)
+    return known

@@ -67,3 +67,25 @@ class ParsedPost:
     category: str | None = None
     skin: str = "notice"
     content_hash: str = field(default="", compare=False)  # filled by `parse_view`
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """An attachment or photo downloaded and put in the archive's store (content-addressed)."""
+
+    url: str
+    sha256: str
+    size: int
+    media_type: str | None
+    location: str  # in the store, see `archive.storage.Store.put_file`
+
+
+@dataclass(frozen=True)
+class FetchedPost:
+    """What the spider hands the pipeline for one view page: the post, its files, and how it
+    was reached (`listed`: a list page shows it; False for verify and deletion re-checks)."""
+
+    post: ParsedPost
+    listed: bool = True
+    capture_id: int | None = None
+    files: tuple[FetchedFile, ...] = ()

@@ -1,4 +1,5 @@
-"""The one crawler → archive edge: list rows and parsed posts go to `archive`'s API.
+"""The one crawler → archive edge: list rows, parsed posts, captures and deletion checks go to
+`archive`'s API.
 
 Each call commits on its own (`archive.write_transaction`), so a killed crawl loses at most the
 item in flight. Counts of what storing did go to the crawl's stats (`sijeong/<board>/<kind>`).
@@ -8,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from archive import ListingCheck, make_engine, observe_listing, store_post
-from crawler.items import ListingRow, ParsedPost
+from archive.captures import CaptureLog
+from archive.storage import Store
+from archive.store import record_missing, unlist_missing, unlisted_seqs
+from crawler.items import FetchedPost, ListingRow
 
 
 def tally(stats, board_id: str, kind: str, count: int = 1) -> None:
@@ -22,10 +27,14 @@ def tally(stats, board_id: str, kind: str, count: int = 1) -> None:
 class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.db_url: str = crawler.settings["SIJEONG_DB_URL"]
-        self.run_id: int | None = crawler.settings.getint("SIJEONG_RUN_ID") or None
+        settings = crawler.settings
+        self.db_url: str = settings["SIJEONG_DB_URL"]
+        self.run_id: int | None = settings.getint("SIJEONG_RUN_ID") or None
+        self.store = Store(Path(settings["SIJEONG_STORE"])) if settings["SIJEONG_STORE"] else None
+        self.confirm_after: int = settings.getint("SIJEONG_CONFIRM_DELETIONS", 2)
         self.engine = None
         self.session: Session | None = None
+        self.captures: CaptureLog | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -34,8 +43,20 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         self.engine = make_engine(self.db_url)
         self.session = Session(self.engine)
+        if self.store is not None and self.run_id is not None:
+            spider = self.crawler.spider
+            info = {
+                "software": f"sijeong {self.crawler.settings.get('SIJEONG_VERSION', '')}".strip(),
+                "format": "WARC File Format 1.1",
+                "mode": getattr(spider, "mode", ""),
+                "boards": " ".join(b.board_id for b in getattr(spider, "boards", [])),
+                "http-header-user-agent": self.crawler.settings.get("USER_AGENT", ""),
+            }
+            self.captures = CaptureLog(self.session, self.store, self.run_id, info)
 
     def close_spider(self) -> None:
+        if self.captures is not None:
+            self.captures.close()
         if self.session is not None:
             self.session.close()
         if self.engine is not None:
@@ -45,15 +66,44 @@ class ArchivePipeline:
         """Record a list page's rows; which view pages to fetch."""
         return observe_listing(self.session, rows, run_id=self.run_id, observed_at=_now())
 
+    def unlist(self, board_id: str, listed: set[int]) -> list[int]:
+        """After a complete sweep: the board's live posts no list page showed become unlisted."""
+        return unlist_missing(self.session, board_id, listed, run_id=self.run_id, at=_now())
+
+    def unlisted(self, board_id: str) -> list[int]:
+        return unlisted_seqs(self.session, board_id)
+
+    def missing(self, board_id: str, seq: int) -> str:
+        """An unlisted post's page said "no such post": "deleted", "counted" or "ignored"."""
+        if self.run_id is None:
+            return "ignored"
+        return record_missing(
+            self.session,
+            board_id,
+            seq,
+            run_id=self.run_id,
+            at=_now(),
+            confirm_after=self.confirm_after,
+        )
+
     def process_item(self, item):
-        if not isinstance(item, ParsedPost):
+        if not isinstance(item, FetchedPost):
             return item
         if getattr(self.crawler.spider, "drift", None):
             return item  # the run is stopping on drift: archive nothing more
-        change = store_post(self.session, item, run_id=self.run_id, fetched_at=_now())
-        tally(self.crawler.stats, item.board_id, change.kind)
+        post = item.post
+        change = store_post(
+            self.session,
+            post,
+            run_id=self.run_id,
+            fetched_at=_now(),
+            files={f.url: f for f in item.files},
+            listed=item.listed,
+            capture_id=item.capture_id,
+        )
+        tally(self.crawler.stats, post.board_id, change.kind)
         if change.restored:
-            tally(self.crawler.stats, item.board_id, "restored")
+            tally(self.crawler.stats, post.board_id, "restored")
         return item
 
 

@@ -22,9 +22,12 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, mark_status, start_run, upgrade
+from archive import finish_run, make_engine, start_run, upgrade
+from archive.captures import repair_tail
 from archive.lock import crawl_lock
 from archive.models import Post
+from archive.runs import interrupt_stale
+from archive.storage import Store
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
@@ -33,6 +36,9 @@ EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_UNREACHABLE, EXIT_PARTIAL = 0, 1, 3, 5, 6
 VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this many nights
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
 KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
+# Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
+# deletion, files downloaded, failed and skipped (over the size cap, off the site).
+DETAILS = ("listed", "missing", "files", "files_failed", "files_skipped")
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,10 @@ class CrawlOptions:
     base_url: str = BASE_URL
     delay: float | None = None  # None = the polite default (settings.py)
     timeout: float | None = None
-    files: bool = True  # attachments are not downloaded yet: a no-op for now
+    files: bool = True  # download attachments and photos of the view pages fetched
+    max_file_size: int | None = None  # bytes; None = SIJEONG_MAX_FILE_SIZE (settings.py)
+    confirm_deletions: int | None = None  # K; None = SIJEONG_CONFIRM_DELETIONS (settings.py)
+    store: str | None = None  # the archive's store; None = beside it (archive.storage)
 
 
 @dataclass
@@ -66,6 +75,8 @@ class CrawlResult:
     message: str | None = None
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    warc: str | None = None  # the run's WARC file, relative to the store
+    repaired: dict[int, int] = field(default_factory=dict)  # killed run → WARC bytes cut
 
     def summary(self) -> dict[str, Any]:
         """The `--json` line: exactly the keys of the CLI contract."""
@@ -91,14 +102,18 @@ def run_crawl(
     with crawl_lock(options.db_url, holder=holder_description(options.mode, started_at)):
         upgrade(options.db_url)  # under the lock: a crawl that cannot run touches nothing
         engine = make_engine(options.db_url)
+        store = Store(store_path(options))
         try:
             with Session(engine) as session:
+                repaired = {
+                    stale: repair_tail(session, store, stale) for stale in interrupt_stale(session)
+                }
                 run_id = start_run(
                     session,
                     mode=options.mode,
                     boards=options.boards,
                     started_at=started_at,
-                    software_version=_software_version(),
+                    software_version=software_version(),
                 )
                 targets = {}
                 if options.mode == "verify":
@@ -108,9 +123,7 @@ def run_crawl(
             try:
                 crawler, errors = _crawl(options, run_id, targets, on_progress)
                 result = _outcome(options, run_id, crawler, errors)
-                if options.mode == "full" and result.exit_code == EXIT_OK:
-                    with Session(engine) as session:
-                        _mark_unlisted(session, crawler.spider, run_id, result)
+                result.repaired = {k: v for k, v in repaired.items() if v}
             except BaseException as exc:
                 failed = CrawlResult(run_id, "failed", EXIT_FAILED, options.mode, [])
                 _close_run(engine, failed, [repr(exc)], options)
@@ -140,6 +153,9 @@ def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOpt
                 "message": result.message,
                 "errors": errors[:20],
                 "base_url": options.base_url,
+                "files": options.files,
+                "warc": result.warc,
+                "repaired_warcs": {str(k): v for k, v in result.repaired.items()},
             },
         )
 
@@ -149,6 +165,12 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     settings.set("SIJEONG_DB_URL", options.db_url, priority="cmdline")
     settings.set("SIJEONG_RUN_ID", run_id, priority="cmdline")
+    settings.set("SIJEONG_STORE", str(store_path(options)), priority="cmdline")
+    settings.set("SIJEONG_VERSION", software_version(), priority="cmdline")
+    if options.confirm_deletions is not None:
+        settings.set("SIJEONG_CONFIRM_DELETIONS", options.confirm_deletions, priority="cmdline")
+    if options.max_file_size is not None:
+        settings.set("SIJEONG_MAX_FILE_SIZE", options.max_file_size, priority="cmdline")
     if options.delay is not None:
         settings.set("DOWNLOAD_DELAY", options.delay, priority="cmdline")
         settings.set("AUTOTHROTTLE_START_DELAY", options.delay, priority="cmdline")
@@ -157,6 +179,10 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
     if options.timeout is not None:
         settings.set("DOWNLOAD_TIMEOUT", options.timeout, priority="cmdline")
     return settings
+
+
+def store_path(options: CrawlOptions) -> str:
+    return options.store or str(Store.for_archive(options.db_url).root)
 
 
 def verify_targets(
@@ -193,7 +219,8 @@ def _crawl(
     targets: dict[str, list[int]],
     on_progress: Callable[[str], None] | None,
 ) -> tuple[Crawler, list[str]]:
-    process = CrawlerProcess(crawl_settings(options, run_id))
+    settings = crawl_settings(options, run_id)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(BoardSpider)
     errors: list[str] = []
 
@@ -224,6 +251,8 @@ def _crawl(
         mode=options.mode,
         base_url=options.base_url,
         verify=targets,
+        files=options.files,
+        max_file_size=settings.getint("SIJEONG_MAX_FILE_SIZE"),
     )
     process.start()
     return crawler, errors
@@ -236,7 +265,7 @@ def _outcome(
     spider: BoardSpider = crawler.spider
     per_board = {
         board_id: {
-            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, "listed")
+            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, *DETAILS)
         }
         for board_id in options.boards
     }
@@ -249,6 +278,7 @@ def _outcome(
         requests=int(stats.get("downloader/request_count", 0)),
         per_board=per_board,
         failures=list(spider.failures),
+        warc=Store.warc_location(run_id) if spider.archive.captures else None,
     )
     for kind in KINDS:
         setattr(result, kind, sum(counts[kind] for counts in per_board.values()))
@@ -275,23 +305,7 @@ def _outcome(
     return result
 
 
-def _mark_unlisted(session: Session, spider: BoardSpider, run_id: int, result: CrawlResult):
-    """After a complete full sweep of a board, its live posts missing from every list page are
-    unlisted (not deleted: that takes confirmed 404s)."""
-    at = datetime.now(UTC)
-    for board_id, seen in spider.seen.items():
-        if not seen or spider.list_failures.get(board_id):
-            continue
-        live = session.scalars(
-            select(Post.seq).where(Post.board_id == board_id, Post.status == "live")
-        ).all()
-        for seq in sorted(set(live) - seen):
-            if mark_status(session, board_id, seq, "unlisted", run_id=run_id, at=at):
-                result.per_board[board_id]["unlisted"] += 1
-                result.unlisted += 1
-
-
-def _software_version() -> str:
+def software_version() -> str:
     try:
         return version("sijeong")
     except PackageNotFoundError:

@@ -24,6 +24,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a view page is ~165 KB; anything near this is not a page
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+SIJEONG_MAX_FILE_SIZE = 64 * 1024 * 1024  # attachments and photos: larger ones are skipped
+SIJEONG_CONFIRM_DELETIONS = 2  # runs that must see an unlisted post's soft-404 to delete it
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_AFTER_MAX = 120  # seconds: the longest Retry-After we wait for before retrying
@@ -37,6 +39,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees it
+    "crawler.captures.CaptureMiddleware": 540,  # after it: only the response a request ends with
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import ArchiveError, check_schema, make_engine, queries, reindex
 from archive import upgrade as upgrade_archive
+from archive.backup import backup_archive
+from archive.check import CheckReport, check_archive, counted
 from archive.db import display_url
 from archive.refs import parse_when
+from archive.storage import Store
 from archive.views import run_json
 from sijeong import archive_output as output
 from sijeong.config import ENV_DB, db_url
-from sijeong.errors import UsageError
+from sijeong.errors import EXIT_FAILED, UsageError
 
 db_option = click.option(
     "--db",
@@ -51,6 +59,19 @@ def database_errors(url: str) -> Iterator[None]:
         raise click.ClickException(
             f"cannot use the archive at {display_url(url)}: {reason}"
         ) from None
+
+
+@contextmanager
+def progress_line(
+    console: Console, doing: str, *, enabled: bool
+) -> Iterator[Callable[[str], None] | None]:
+    """A live status line on a terminal (stderr) for long work, nothing elsewhere: yields the
+    function to call with each progress text, or None."""
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    with console.status(f"{doing}…") as status:
+        yield lambda text: status.update(f"{doing}: {text}")
 
 
 @contextmanager
@@ -216,12 +237,14 @@ def runs(limit: int, fmt: str, db: str | None) -> None:
 
 @click.group(name="db")
 def db_group() -> None:
-    """Look after the archive database: create or upgrade it, rebuild the search index.
+    """Look after the archive: create or upgrade it, check it, back it up, rebuild the index.
 
     \b
     Example:
         sijeong db upgrade
         sijeong db upgrade --db postgresql+psycopg://sijeong@127.0.0.1/sijeong
+        sijeong db check
+        sijeong db backup /srv/backup/archive-2026-11-24.sqlite3
         sijeong db reindex
     """
 
@@ -277,3 +300,102 @@ def reindex_command(db: str | None) -> None:
             if engine is not None:
                 engine.dispose()
     click.echo(f"{display_url(url)}: indexed {count:,} versions")
+
+
+@db_group.command(name="check")
+@click.option("--deep", is_flag=True, help="Also re-hash every downloaded file (reads them all).")
+@format_option
+@db_option
+def check_command(deep: bool, fmt: str, db: str | None) -> None:
+    """Check the archive: the database, the run ledger, and the store's WARC files and files.
+
+    Safe while a crawl runs. Exit codes: 0 every check passed, 1 a problem found, 2 no archive
+    or a bad URL.
+
+    \b
+    Example:
+        sijeong db check
+        sijeong db check --deep --format json
+    """
+    url = db_url(db)
+    store = Store.for_archive(url)
+    with reading_session(db) as session:
+        report = check_archive(session, store, deep=deep)
+    if fmt == "json":
+        output.print_json(report.to_json())
+    else:
+        _print_check(report, f"{display_url(url)} (store {store.root})")
+    if not report.ok:
+        raise SystemExit(EXIT_FAILED)
+
+
+def _print_check(report: CheckReport, what: str) -> None:
+    out = output.console()
+    table = Table(title=what, title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("check", "result", "checked"):
+        table.add_column(name, overflow="fold")
+    for check in report.checks:
+        result = (
+            Text("ok", "green") if check.ok else Text(counted(check.problems, "problem"), "red")
+        )
+        table.add_row(check.name, result, check.checked)
+    out.print(table)
+    for check in report.checks:
+        for example in check.examples:
+            out.print(Text.assemble((f"{check.name}: ", "bold"), example), soft_wrap=True)
+        if check.problems > len(check.examples):
+            out.print(f"{check.name}: … {check.problems - len(check.examples):,} more")
+    if report.ok:
+        out.print(f"ok: {len(report.checks)} checks passed")
+    else:
+        failed = sum(not check.ok for check in report.checks)
+        out.print(
+            f"{counted(report.problems, 'problem')} in {failed} of {len(report.checks)} checks"
+        )
+
+
+@db_group.command(name="backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def backup_command(path: Path, db: str | None) -> None:
+    """Copy an SQLite archive and its store to PATH, safely while a crawl runs, and check it.
+
+    The store goes beside PATH (backup.sqlite3 → backup.store/). The copy is kept only if
+    `db check` passes on it. Never overwrites. PostgreSQL archives: use pg_dump. Exit codes:
+    0 copied and verified, 1 the copy failed its check (nothing kept), 2 usage.
+
+    \b
+    Example:
+        sijeong db backup /backup/sijeong-2026-11-24.sqlite3
+    """
+    url = db_url(db)
+    with database_errors(url):
+        try:
+            result = backup_archive(url, path)
+        except OSError as exc:
+            raise click.ClickException(f"backup to {path} failed: {exc}") from None
+    copied = result.copied
+    if not result.ok:
+        for check in result.report.checks:
+            for example in check.examples:
+                click.echo(f"{check.name}: {example}", err=True)
+        raise click.ClickException(
+            f"the copy failed db check ({counted(result.report.problems, 'problem')}): "
+            f"nothing kept at {result.path}"
+        )
+    shown = ("posts", "post_versions", "captures", "files", "crawl_runs")
+    tables = ", ".join(f"{copied.rows.get(name, 0):,} {name}" for name in shown)
+    click.echo(
+        f"{result.source} → {result.path}: {counted(sum(copied.rows.values()), 'row')}, "
+        f"{counted(result.database_bytes, 'byte')} ({tables})"
+    )
+    click.echo(
+        f"store → {result.store}: {counted(copied.files, 'file')} "
+        f"({counted(copied.files_bytes, 'byte')}), {counted(copied.warcs, 'WARC file')} "
+        f"({counted(copied.warc_bytes, 'byte')})"
+    )
+    for run in copied.interrupted:
+        click.echo(f"run {run} was running: interrupted in the copy")
+    for run, count in copied.cut.items():
+        click.echo(f"run {run}: {counted(count, 'byte')} past its last indexed record cut")
+    click.echo(f"verified: {len(result.report.checks)} checks passed")

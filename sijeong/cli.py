@@ -10,6 +10,7 @@ import click
 from sijeong import __version__
 from sijeong.archive_cli import changes, db_group, diff, history, runs, show
 from sijeong.crawl_cli import crawl
+from sijeong.reparse_cli import reparse_command
 from sijeong.replica_cli import replica
 from sijeong.search_cli import search
 
@@ -34,6 +35,7 @@ cli.add_command(changes)
 cli.add_command(runs)
 cli.add_command(db_group)
 cli.add_command(search)
+cli.add_command(reparse_command)
 
 
 def main() -> None:

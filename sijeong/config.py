@@ -1,21 +1,19 @@
-"""Where the archive lives: `--db URL`, else `SIJEONG_DB`, else an SQLite file in the user's data dir."""
+"""Where the archive lives: `--db URL`, else `SIJEONG_DB`, else an SQLite file in the user's data dir.
+
+Its store (WARC files, downloaded files) sits beside it: see `archive.storage`.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+from archive.storage import user_data_dir
 
 ENV_DB = "SIJEONG_DB"
 
 
-def data_dir() -> Path:
-    """`$XDG_DATA_HOME/sijeong`, by default `~/.local/share/sijeong`."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "sijeong"
-
-
 def default_db_url() -> str:
-    return f"sqlite:///{data_dir() / 'archive.sqlite3'}"
+    return f"sqlite:///{user_data_dir() / 'archive.sqlite3'}"
 
 
 def db_url(option: str | None) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import click
@@ -14,7 +13,7 @@ from rich.console import Console
 from archive.lock import CrawlLockHeld
 from crawler.boards import BOARDS, DEFAULT_BOARD, board_by_key
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
-from sijeong.archive_cli import database_errors, db_option
+from sijeong.archive_cli import database_errors, db_option, progress_line
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
 
@@ -50,13 +49,47 @@ from sijeong.errors import EXIT_LOCKED, UsageError
     help="Seconds between requests (default 1.05, never under 1 s).",
 )
 @click.option("--timeout", type=float, metavar="S", help="Seconds a request may take (default 30).")
-@click.option("--no-files", is_flag=True, help="Skip attachments (they are not downloaded yet).")
+@click.option(
+    "--no-files",
+    is_flag=True,
+    help="Do not download attachments and photos (a replaced file then goes unnoticed).",
+)
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    help="Skip files larger than this: bytes, or with K, M or G (default 64M).",
+)
+@click.option(
+    "--confirm-deletions",
+    "confirm",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Runs that must see an unlisted post's 'no such post' page before it is deleted "
+    "(default 2).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
 @db_option
-def crawl(boards, mode, slice_, base_url, delay, timeout, no_files, as_json, db) -> None:
+def crawl(
+    boards,
+    mode,
+    slice_,
+    base_url,
+    delay,
+    timeout,
+    no_files,
+    max_file_size,
+    confirm,
+    as_json,
+    db,
+) -> None:
     """Crawl the boards once into the archive, under its crawl lock.
 
     Exit codes: 0 ok, 1 failed, 2 usage, 3 layout drift, 4 lock held, 5 unreachable, 6 partial.
+
+    Every view page fetched is kept raw in the run's WARC file, and the attachments and photos
+    of the posts fetched are downloaded into the archive's store (beside the database). A post
+    missing from a complete full sweep becomes unlisted; it is deleted only when K runs have
+    seen its page answer "no such post" — an error, timeout or redirect counts for nothing.
 
     \b
     Example:
@@ -66,9 +99,17 @@ def crawl(boards, mode, slice_, base_url, delay, timeout, no_files, as_json, db)
     """
     url = db_url(db)
     options = _options(boards, mode, slice_, base_url, delay, timeout, no_files, url)
+    options = replace(
+        options,
+        max_file_size=parse_size(max_file_size) if max_file_size else None,
+        confirm_deletions=confirm,
+    )
     console = Console(stderr=True, highlight=False)
     try:
-        with database_errors(url), _progress(console, enabled=not as_json) as on_progress:
+        with (
+            database_errors(url),
+            progress_line(console, "crawling", enabled=not as_json) as on_progress,
+        ):
             result = run_crawl(options, on_progress=on_progress)
     except CrawlLockHeld as exc:
         if as_json:
@@ -109,14 +150,15 @@ def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> C
     return CrawlOptions(**options, delay=delay, timeout=timeout or None)
 
 
-@contextmanager
-def _progress(console: Console, *, enabled: bool) -> Iterator[Callable[[str], None] | None]:
-    """A live status line on a terminal (stderr), nothing elsewhere."""
-    if not (enabled and console.is_terminal):
-        yield None
-        return
-    with console.status("crawling…") as status:
-        yield lambda text: status.update(f"crawling: {text}")
+def parse_size(text: str) -> int:
+    """'64M' → 67108864; bytes, or a number with K, M or G (powers of 1024)."""
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    number, unit = text.strip().upper().removesuffix("B").removesuffix("I"), ""
+    if number and number[-1] in "KMG":
+        number, unit = number[:-1], number[-1]
+    if not number.isdigit() or int(number) < 1:
+        raise UsageError(f"--max-file-size takes a size like 500K or 64M, not {text!r}")
+    return int(number) * units[unit]
 
 
 def _report(result: CrawlResult, as_json: bool) -> None:

@@ -9,6 +9,7 @@ import pytest
 from archive_fixtures import BRIEFING, NOTICE
 from click.testing import CliRunner
 
+from archive.migrate import head_revision
 from sijeong.cli import cli
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, nights
@@ -288,13 +289,16 @@ def test_a_bad_database_url_is_a_usage_error():
 
 def test_db_upgrade_creates_the_archive_then_finds_it_current(tmp_path, monkeypatch):
     monkeypatch.setenv("SIJEONG_DB", f"sqlite:///{tmp_path}/new/dir/archive.sqlite3")
+    head = head_revision()
     created = run("db", "upgrade")
     assert (created.exit_code, created.stdout) == (
         0,
-        f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: created at schema 0002\n",
+        f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: created at schema {head}\n",
     )
     again = run("db", "upgrade")
-    assert again.stdout == f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: already at schema 0002\n"
+    assert (
+        again.stdout == f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: already at schema {head}\n"
+    )
     assert run_json("changes") == []
 
 
@@ -303,5 +307,6 @@ def test_db_upgrade_on_postgresql_hides_the_password(pg_url):
     result = run("db", "upgrade", "--db", url)
     assert result.exit_code == 0, result.output
     assert (
-        result.stdout == pg_url.replace("postgres@", "postgres:***@") + ": created at schema 0002\n"
+        result.stdout
+        == pg_url.replace("postgres@", "postgres:***@") + f": created at schema {head_revision()}\n"
     )

@@ -46,6 +46,7 @@ def nights(tmp_path_factory):
     with ReplicaServer(state) as site:
         seqs = [p.seq for p in state.listing(NOTICE)]
         body_edited, title_edited, viewed = seqs[3], seqs[7], seqs[12]
+        file_replaced = next(p.seq for p in state.listing(NOTICE)[15:] if p.attachments)
         backfill = crawl(db, site.url, "--mode", "full")
         assert backfill.code == 0
         before_edits = datetime.now(SEOUL).isoformat()
@@ -58,6 +59,7 @@ def nights(tmp_path_factory):
 
         state.edit_post(NOTICE, title_edited, title="제목을 고친 공지")
         state.bump_views(NOTICE, viewed, by=250)
+        state.replace_attachment(NOTICE, file_replaced, 1)  # same name, new bytes
         night3 = night(db, site.url)
 
         night4 = night(db, site.url)  # nothing happened: nothing reported
@@ -69,6 +71,7 @@ def nights(tmp_path_factory):
         "body_edited": body_edited,
         "title_edited": title_edited,
         "viewed": viewed,
+        "file_replaced": file_replaced,
         "before_edits": before_edits,
     }
 
@@ -83,6 +86,7 @@ def test_changes_are_exactly_what_was_scripted(nights):
             ("new", nights["added"]),
             ("changed", nights["body_edited"]),
             ("changed", nights["title_edited"]),
+            ("changed", nights["file_replaced"]),
         ]
     )
     assert sum(e["kind"] == "new" for e in events) == 26
@@ -93,7 +97,7 @@ def test_the_nights_count_what_happened(nights):
     assert (inc2["new"], inc2["changed"]) == (1, 0)  # the body edit is invisible on the list
     assert (ver2["new"], ver2["changed"], ver2["unchanged"]) == (0, 1, 25)
     assert (inc3["new"], inc3["changed"]) == (0, 1)  # the title edit shows on the list
-    assert (ver3["changed"], ver3["unchanged"]) == (0, 26)
+    assert (ver3["changed"], ver3["unchanged"]) == (1, 25)  # the replaced file
     assert (inc4["new"], inc4["changed"], ver4["changed"], ver4["unchanged"]) == (0, 0, 0, 26)
 
 
@@ -101,7 +105,9 @@ def test_every_edit_is_a_version_and_a_view_bump_never_is(nights):
     body = cli_json(nights["db"], "history", str(nights["body_edited"]))
     title = cli_json(nights["db"], "history", str(nights["title_edited"]))
     viewed = cli_json(nights["db"], "history", str(nights["viewed"]))
+    replaced = cli_json(nights["db"], "history", str(nights["file_replaced"]))
     assert [v["version"] for v in body["versions"]] == [1, 2]
+    assert [v["changed"] for v in replaced["versions"]] == [[], ["files"]]
     assert [v["version"] for v in title["versions"]] == [1, 2]
     assert [v["version"] for v in viewed["versions"]] == [1]
     counts = [c["count"] for c in viewed["view_counts"]]

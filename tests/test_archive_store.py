@@ -108,6 +108,7 @@ def test_storing_the_same_page_again_changes_nothing(session):
         "boards": 1,
         "captures": 0,
         "crawl_runs": 1,
+        "files": 0,
         "posts": 1,
         "changes": 1,
         "post_versions": 1,

@@ -103,7 +103,11 @@ def test_retry_after_is_honoured(tmp_path, site):
     )
     result = crawl(db, site.url)
     assert result.code == 0 and result.summary["new"] == 30
-    hits = [r for r in site.state.request_log() if f"seq={target}" in r.path]
+    hits = [
+        r
+        for r in site.state.request_log()
+        if r.path.startswith("/boardView.do") and f"seq={target}" in r.path
+    ]
     assert [r.status for r in hits] == [503, 200]
     assert hits[1].at - hits[0].at >= 1.0
 

@@ -118,7 +118,7 @@ def test_verify_default_slice_is_a_thirtieth_plus_the_last_week(tmp_path):
         assert 3 <= views <= 3 + 7 * 3  # 90/30 + however many seeded posts fall in the last week
 
 
-def test_full_crawl_marks_a_vanished_post_unlisted_and_a_soft_404_deletes_nothing(
+def test_a_vanished_post_is_unlisted_then_deleted_by_the_second_run_to_see_its_soft_404(
     tmp_path, small_site
 ):
     db = tmp_path / "archive.sqlite3"
@@ -126,11 +126,14 @@ def test_full_crawl_marks_a_vanished_post_unlisted_and_a_soft_404_deletes_nothin
     client = ReplicaClient(small_site.url)
     gone = client.seqs(NOTICE)[10]
     client.delete(NOTICE, gone)
-    full = crawl(db, small_site.url, "--mode", "full")
-    assert full.code == 0 and full.summary["unlisted"] == 1
+    full = crawl(db, small_site.url, "--mode", "full")  # unlists it, and re-checks it: 1 of 2
+    assert full.code == 0 and (full.summary["unlisted"], full.summary["deleted"]) == (1, 0)
+    assert query(db, "SELECT status, missing_checks FROM posts WHERE seq = :s", s=gone) == [
+        ("unlisted", 1)
+    ]
     verify = crawl(db, small_site.url, "--mode", "verify", "--slice", "all")
-    assert verify.code == 6 and verify.summary["failed"] == 1  # the CMS's alert page
-    assert query(db, "SELECT status FROM posts WHERE seq = :s", s=gone) == [("unlisted",)]
+    assert verify.code == 0 and (verify.summary["deleted"], verify.summary["failed"]) == (1, 0)
+    assert query(db, "SELECT status FROM posts WHERE seq = :s", s=gone) == [("deleted",)]
     client.restore(NOTICE, gone)
     back = crawl(db, small_site.url, "--mode", "full")
     assert back.code == 0 and back.summary["restored"] == 1
@@ -146,8 +149,8 @@ def test_default_delay_keeps_board_requests_a_second_apart(tmp_path):
         result = crawl(db, site.url, "--delay", "default")
         assert result.code == 0, result.stderr
         requests = state.request_log()
-        board = [r for r in requests if r.path != "/robots.txt"]
-        assert len(board) == 3  # list page 1, the new post, list page 2
+        pages = [r for r in requests if r.path.startswith(("/boardList.do", "/boardView.do"))]
+        assert len(pages) == 3  # list page 1, the new post, list page 2 (then its files)
         gaps = [b.at - a.at for a, b in zip(requests, requests[1:], strict=False)]
         print("gaps between requests (s):", [round(g, 3) for g in gaps])
         assert min(gaps) >= 1.0

@@ -7,14 +7,23 @@ Every failure is recorded against its URL; none becomes content, an edit or a de
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import (
+    CloseSpider,
+    DontCloseSpider,
+    DownloadCancelledError,
+    IgnoreRequest,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
 from crawler.boards import BOARDS, Board
+from crawler.captures import CAPTURE_ID
+from crawler.items import FetchedFile, FetchedPost, ParsedPost
 from crawler.parsing import (
     DriftError,
     NotABoardPage,
@@ -28,6 +37,18 @@ from crawler.pipelines import ArchivePipeline, tally
 MODES = ("incremental", "full", "verify")
 RECORD_COUNT = {"incremental": 10, "full": 100}
 MAX_FAILURES_KEPT = 200  # failed URLs kept in the run's stats, with their reasons
+FILE_PRIORITY = 100  # a post's files right after its page, so the post is stored promptly
+
+
+@dataclass
+class _PendingPost:
+    """A parsed post waiting for its files before it goes to the archive."""
+
+    post: ParsedPost
+    listed: bool
+    capture_id: int | None
+    waiting: set[str]
+    files: dict[str, FetchedFile] = field(default_factory=dict)
 
 
 class BoardSpider(scrapy.Spider):
@@ -39,6 +60,8 @@ class BoardSpider(scrapy.Spider):
         mode: str = "incremental",
         base_url: str = "",
         verify: dict[str, list[int]] | None = None,
+        files: bool = True,
+        max_file_size: int = 0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -55,6 +78,17 @@ class BoardSpider(scrapy.Spider):
         self.failures: list[dict[str, str]] = []
         self.list_failures: dict[str, int] = {b.board_id: 0 for b in self.boards}
         self.seen: dict[str, set[int]] = {b.board_id: set() for b in self.boards}
+        self.files = files
+        self.max_file_size = max_file_size  # bytes; 0 = Scrapy's DOWNLOAD_MAXSIZE
+        self.pages: dict[str, int] = {}  # board → its list's page count (from page 1)
+        self.pages_listed: dict[str, int] = {b.board_id: 0 for b in self.boards}
+        self.rechecked = False  # unlisted posts' pages re-checked (full: when the sweep ends)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        return spider
 
     @property
     def archive(self) -> ArchivePipeline:
@@ -63,10 +97,41 @@ class BoardSpider(scrapy.Spider):
     async def start(self):
         for board in self.boards:
             if self.mode == "verify":
-                for seq in self.verify.get(board.board_id, []):
-                    yield self._view_request(board, board.view_url(seq, self.base_url), seq)
+                unlisted = set(self.archive.unlisted(board.board_id))
+                seqs = set(self.verify.get(board.board_id, [])) | unlisted
+                for seq in sorted(seqs, reverse=True):
+                    yield self._view_request(board, seq, listed=False, recheck=seq in unlisted)
             else:
                 yield self._list_request(board, 1)
+        self.rechecked = self.mode == "verify"
+
+    def idle(self) -> None:
+        """When a full sweep's list pages are all done: unlist what no page showed (if the sweep
+        was complete), and re-check the pages of every unlisted post before the run ends."""
+        if self.rechecked or self.drift or self.mode != "full":
+            return
+        self.rechecked = True
+        requests = []
+        for board in self.boards:
+            if self._swept(board.board_id):
+                unlisted = self.archive.unlist(board.board_id, self.seen[board.board_id])
+                tally(self.crawler.stats, board.board_id, "unlisted", len(unlisted))
+            for seq in self.archive.unlisted(board.board_id):
+                requests.append(self._view_request(board, seq, listed=False, recheck=True))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def _swept(self, board_id: str) -> bool:
+        """Every list page of the board answered and parsed: a complete sweep."""
+        pages = self.pages.get(board_id)
+        return (
+            bool(pages)
+            and self.pages_listed[board_id] >= pages
+            and not self.list_failures.get(board_id)
+            and bool(self.seen[board_id])
+        )
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -78,17 +143,49 @@ class BoardSpider(scrapy.Spider):
             errback=self.failed,
             cb_kwargs={"board": board},
             priority=-2 * page,  # page n's view pages before page n+1
-            meta={"board_id": board.board_id, "kind": "list"},
+            meta={"board_id": board.board_id, "kind": "list", "sweep": self.mode == "full"},
         )
 
-    def _view_request(self, board: Board, url: str, seq: int, page: int = 0) -> scrapy.Request:
+    def _view_request(
+        self,
+        board: Board,
+        seq: int,
+        *,
+        url: str | None = None,
+        page: int = 0,
+        listed: bool = True,
+        recheck: bool = False,
+    ) -> scrapy.Request:
+        """A view page. `listed`: a list page shows the post; `recheck`: the post is unlisted
+        and this fetch is one of the checks that confirm its deletion."""
         return scrapy.Request(
-            url,
+            url or board.view_url(seq, self.base_url),
             callback=self.parse_view,
             errback=self.failed,
             cb_kwargs={"board": board, "seq": seq},
             priority=-2 * page + 1,
-            meta={"board_id": board.board_id, "kind": "view"},
+            dont_filter=recheck,  # a re-check may follow the same run's listing fetch
+            meta={
+                "board_id": board.board_id,
+                "seq": seq,
+                "kind": "view",
+                "listed": listed,
+                "recheck": recheck,
+            },
+        )
+
+    def _file_request(self, url: str, pending: _PendingPost) -> scrapy.Request:
+        meta = {"board_id": pending.post.board_id, "kind": "file"}
+        if self.max_file_size:
+            meta["download_maxsize"] = self.max_file_size
+        return scrapy.Request(
+            url,
+            callback=self.parse_file,
+            errback=self.file_failed,
+            cb_kwargs={"pending": pending},
+            priority=FILE_PRIORITY,
+            dont_filter=True,  # another post's same photo must still answer this post
+            meta=meta,
         )
 
     # -- callbacks ---------------------------------------------------------------------------
@@ -98,14 +195,16 @@ class BoardSpider(scrapy.Spider):
         if page is None:
             return
         self.seen[board.board_id].update(row.seq for row in page.rows)
+        self.pages_listed[board.board_id] += 1
         check = self.archive.observe(page.rows)
         tally(self.crawler.stats, board.board_id, "listed", len(page.rows))
         for row in check.to_fetch:
-            yield self._view_request(board, row.url, row.seq, page.page)
+            yield self._view_request(board, row.seq, url=row.url, page=page.page)
         more = page.rows and page.page < page.total_pages
         if self.mode == "incremental" and check.to_fetch and more:
             yield self._list_request(board, page.page + 1)
         elif self.mode == "full" and page.page == 1:
+            self.pages[board.board_id] = page.total_pages
             self.crawler.stats.set_value(f"sijeong/{board.board_id}/pages", page.total_pages)
             for number in range(2, page.total_pages + 1):
                 yield self._list_request(board, number)
@@ -118,7 +217,81 @@ class BoardSpider(scrapy.Spider):
             reason = f"the page is post {post.board_id}:{post.seq}"
             self._fail(response.url, board.board_id, reason, response.meta)
             return
-        yield post
+        urls = [a.url for a in post.attachments] + [p.url for p in post.images]
+        pending = _PendingPost(
+            post,
+            listed=response.meta.get("listed", True),
+            capture_id=response.meta.get(CAPTURE_ID),
+            waiting=set(urls) if self.files else set(),
+        )
+        if not pending.waiting:
+            yield self._fetched(pending)
+            return
+        for url in dict.fromkeys(urls):
+            yield self._file_request(url, pending)
+
+    # -- files -------------------------------------------------------------------------------
+
+    def parse_file(self, response, pending: _PendingPost):
+        url = response.request.url
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if content_type.startswith("text/html"):
+            # The site answers a missing file with an HTML page saying so, status 200.
+            self._file_failure(pending, url, "the site answered with an HTML page, not the file")
+        else:
+            sha256, location = self.archive.store.put_file(response.body)
+            media_type = content_type.split(";")[0].strip() or None
+            pending.files[url] = FetchedFile(url, sha256, len(response.body), media_type, location)
+            tally(self.crawler.stats, pending.post.board_id, "files")
+        yield from self._file_done(pending, url)
+
+    def file_failed(self, failure):
+        request = failure.request
+        pending: _PendingPost = request.cb_kwargs["pending"]
+        if failure.check(DownloadCancelledError) and "max size" in str(failure.value):
+            reason = f"larger than the size cap ({self.max_file_size or 'DOWNLOAD_MAXSIZE'})"
+            self._file_skipped(pending, request.url, reason)
+        elif failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # Off the site (or disallowed by robots.txt): not ours to fetch. An HTTP error is
+            # an IgnoreRequest too, but a failure.
+            self._file_skipped(pending, request.url, str(failure.value) or "request ignored")
+        else:
+            self._file_failure(pending, request.url, _reason(failure))
+        yield from self._file_done(pending, request.url)
+
+    def _file_done(self, pending: _PendingPost, url: str):
+        pending.waiting.discard(url)
+        if not pending.waiting and not self.drift:
+            yield self._fetched(pending)
+
+    def _file_failure(self, pending: _PendingPost, url: str, reason: str) -> None:
+        """A file we meant to keep did not come: the run is partial; the post is still stored
+        (without that file's digest, which is therefore never taken for a change)."""
+        tally(self.crawler.stats, pending.post.board_id, "files_failed")
+        self._fail(url, pending.post.board_id, reason)
+
+    def _file_skipped(self, pending: _PendingPost, url: str, reason: str) -> None:
+        tally(self.crawler.stats, pending.post.board_id, "files_skipped")
+        self.logger.info("file skipped: %s (%s)", url, reason)
+
+    @staticmethod
+    def _fetched(pending: _PendingPost) -> FetchedPost:
+        return FetchedPost(
+            pending.post,
+            listed=pending.listed,
+            capture_id=pending.capture_id,
+            files=tuple(pending.files.values()),
+        )
+
+    # -- deletions ---------------------------------------------------------------------------
+
+    def _missing(self, board_id: str, seq: int) -> None:
+        """An unlisted post's page said it does not exist: one more confirmation of deletion."""
+        outcome = self.archive.missing(board_id, seq)
+        if outcome == "deleted":
+            tally(self.crawler.stats, board_id, "deleted")
+        elif outcome == "counted":
+            tally(self.crawler.stats, board_id, "missing")
 
     def _parsed(self, parse, response):
         """The page parsed, or None after recording why it is a failure. Drift stops the run."""
@@ -135,7 +308,10 @@ class BoardSpider(scrapy.Spider):
             raise CloseSpider("drift") from None
         except SoftNotFound as exc:
             self.answered += 1  # the site answered; deletion needs a confirmed sweep, not one 404
-            self._fail(response.url, board_id, _why(exc), response.meta)
+            if response.meta.get("recheck"):
+                self._missing(board_id, response.meta["seq"])
+            else:
+                self._fail(response.url, board_id, _why(exc), response.meta)
             return None
         except (NotABoardPage, UndecodableBody) as exc:
             self._fail(response.url, board_id, _why(exc), response.meta)
@@ -144,22 +320,18 @@ class BoardSpider(scrapy.Spider):
         return parsed
 
     def failed(self, failure) -> None:
-        """Errback: the request did not give a board page (HTTP error, redirect, timeout, …)."""
+        """Errback: the request did not give a board page (HTTP error, redirect, timeout, …).
+        Only a 404 for a re-checked unlisted post counts towards its deletion."""
         request = failure.request
-        if failure.check(HttpError):
-            response = failure.value.response
-            reason = f"HTTP {response.status}"
-            location = response.headers.get(b"Location")
-            if location:
-                reason += f" redirect to {location.decode('latin-1')}"
-        elif failure.check(IgnoreRequest):
-            reason = str(failure.value) or "request ignored"
-        elif failure.check(TxTimeoutError):
-            reason = "timed out"
-        elif "DataLoss" in failure.type.__name__:
-            reason = "connection closed before the whole body came (data loss)"
-        else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if (
+            failure.check(HttpError)
+            and failure.value.response.status == 404
+            and request.meta.get("recheck")
+        ):
+            self.answered += 1
+            self._missing(request.meta["board_id"], request.meta["seq"])
+            return
+        reason = _reason(failure)
         self._fail(request.url, request.meta.get("board_id", ""), reason, request.meta)
 
     def _fail(self, url: str, board_id: str, reason: str, meta: dict | None = None) -> None:
@@ -169,6 +341,24 @@ class BoardSpider(scrapy.Spider):
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append({"url": url, "reason": reason})
         self.logger.warning("failed: %s (%s)", url, reason)
+
+
+def _reason(failure) -> str:
+    """Why a request failed, in one line."""
+    if failure.check(HttpError):
+        response = failure.value.response
+        reason = f"HTTP {response.status}"
+        location = response.headers.get(b"Location")
+        if location:
+            reason += f" redirect to {location.decode('latin-1')}"
+        return reason
+    if failure.check(IgnoreRequest):
+        return str(failure.value) or "request ignored"
+    if failure.check(TxTimeoutError):
+        return "timed out"
+    if "DataLoss" in failure.type.__name__:
+        return "connection closed before the whole body came (data loss)"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
 def _why(exc: Exception) -> str:

@@ -1,0 +1,220 @@
+"""`sijeong db backup`: an online copy of an SQLite archive and its store, checked before it is kept.
+
+A crawl may be writing meanwhile. The database is copied first, with SQLite's online backup API
+in one step (a consistent snapshot, including what is still in the `-wal` file); the store after
+it, so every byte the copied database names is already on disk (a WARC record is flushed before
+its row commits, a downloaded file is in place before its row). What the snapshot does not know —
+the records a crawl appended since, perhaps half of one — is cut off the copied WARC files, as the
+next crawl cuts a killed run's file (`repair_tail`); a run still `running` in the snapshot is
+`interrupted` in the copy, as the next crawl would mark it. Then `db check` runs on the copy, and
+only a copy that passes is renamed into place: PATH exists only when the backup is whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from archive.captures import repair_tail
+from archive.check import CheckReport, check_archive
+from archive.db import BUSY_TIMEOUT_MS, make_engine, sqlite_path
+from archive.errors import ArchiveError
+from archive.migrate import check_schema
+from archive.models import Base, Capture, CrawlRun, StoredFile
+from archive.runs import interrupt_stale
+from archive.storage import Store
+
+CHUNK = 1 << 20
+
+
+class BackupRefused(ArchiveError):
+    """A backup that cannot start: an existing PATH, a PostgreSQL archive, no directory."""
+
+
+@dataclass
+class Copied:
+    """What a backup copied."""
+
+    rows: dict[str, int]  # table → rows
+    files: int  # downloaded files
+    files_bytes: int
+    warcs: int  # WARC files
+    warc_bytes: int  # after the cuts
+    cut: dict[int, int]  # run → bytes cut off its WARC file (records the copy does not index)
+    interrupted: list[int]  # runs that were running at the snapshot: interrupted in the copy
+
+
+@dataclass
+class BackupResult:
+    source: Path
+    path: Path  # the copy of the database (exists only if its check passed)
+    store: Path  # the copy of the store, beside it
+    database_bytes: int
+    copied: Copied
+    report: CheckReport  # `db check` of the copy
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def backup_archive(db_url: str, target: Path) -> BackupResult:
+    """Copy the SQLite archive at `db_url` and its store to `target` and `target`'s store
+    (`<target without suffix>.store/`), check the copy, and keep it only if it passes.
+
+    Raises BackupRefused (nothing written) if the archive is not an SQLite file or `target` or
+    its store exists; otherwise returns the result, whose `ok` says whether the copy was kept."""
+    source = _sqlite_source(db_url)
+    target = target.absolute()
+    target_store = target.with_suffix(".store")
+    source_store = Store.for_archive(db_url)
+    _refuse_to_overwrite(source, target, target_store, source_store)
+    engine = make_engine(db_url, read_only=True)  # raises ArchiveMissing when there is none
+    try:
+        check_schema(engine)
+    finally:
+        engine.dispose()
+
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.backup-", dir=target.parent))
+    try:
+        copy = work / target.name
+        copy_store = Store(work / target_store.name)
+        _copy_database(source, copy)
+        copied = _copy_store(copy, source_store, copy_store)
+        report = _check(copy, copy_store)
+        _checkpoint(copy)
+        result = BackupResult(source, target, target_store, copy.stat().st_size, copied, report)
+        if result.ok:
+            os.rename(copy_store.root, target_store)
+            try:
+                os.rename(copy, target)
+            except OSError:
+                shutil.rmtree(target_store, ignore_errors=True)
+                raise
+            _fsync(target.parent)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _sqlite_source(db_url: str) -> Path:
+    url = make_url(db_url)
+    if url.get_backend_name() == "postgresql":
+        raise BackupRefused(
+            "db backup copies SQLite archives; back up PostgreSQL with pg_dump "
+            f"(pg_dump -Fc -f sijeong.dump {url.database or 'DBNAME'}) and a copy of its store "
+            f"{Store.for_archive(url).root}"
+        )
+    path = sqlite_path(url)
+    if path is None:
+        raise BackupRefused(f"not an archive file to back up: {db_url}")
+    return path.absolute()
+
+
+def _refuse_to_overwrite(source: Path, target: Path, store: Path, source_store: Store) -> None:
+    if target.exists() or target.is_symlink():
+        raise BackupRefused(f"{target} exists; db backup never overwrites (choose a new PATH)")
+    if target.suffix == ".store":
+        raise BackupRefused(f"{target}: the backup's store would be PATH itself; name it *.sqlite3")
+    if store.exists():
+        raise BackupRefused(f"{store} exists; db backup never overwrites (choose a new PATH)")
+    if not target.parent.is_dir():
+        raise BackupRefused(f"no directory {target.parent} to back up into")
+    if store.resolve() == source_store.root.resolve() or target == source:
+        raise BackupRefused(f"{target} would share the archive's own store {store}")
+
+
+def _copy_database(source: Path, copy: Path) -> None:
+    """SQLite's online backup in one step: a snapshot of the committed database."""
+    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        src.execute("PRAGMA query_only = ON")
+        dst = sqlite3.connect(copy)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
+    """Copy the files and WARC files the copied database names; cut the WARC files back to
+    their last indexed record; mark interrupted the runs the snapshot caught running."""
+    copy_store.root.mkdir()
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        with Session(engine) as session:
+            interrupted = interrupt_stale(session)
+            rows = {
+                table.name: session.scalar(select(func.count()).select_from(table)) or 0
+                for table in Base.metadata.sorted_tables
+            }
+            files = files_bytes = 0
+            for location in session.scalars(select(StoredFile.location)):
+                source = source_store.path(location)
+                if source.is_file():  # a missing one is for the check to report
+                    files += 1
+                    files_bytes += _copy_file(source, copy_store.path(location))
+            runs = list(session.scalars(select(CrawlRun.id)))
+            locations = {Store.warc_location(run) for run in runs}
+            locations |= set(session.scalars(select(Capture.location).distinct())) - {None}
+            for location in locations:
+                source = source_store.path(location)
+                if source.is_file():
+                    _copy_file(source, copy_store.path(location))
+            cut = {run: repair_tail(session, copy_store, run) for run in runs}
+            cut = {run: count for run, count in cut.items() if count}
+            for run in cut:
+                _fsync(copy_store.path(Store.warc_location(run)))
+    finally:
+        engine.dispose()
+    warcs = [copy_store.path(location) for location in locations]
+    warcs = [path for path in warcs if path.is_file()]
+    warc_bytes = sum(path.stat().st_size for path in warcs)
+    return Copied(rows, files, files_bytes, len(warcs), warc_bytes, cut, interrupted)
+
+
+def _check(copy: Path, copy_store: Store) -> CheckReport:
+    engine = make_engine(f"sqlite:///{copy}", read_only=True)
+    try:
+        with Session(engine) as session:
+            return check_archive(session, copy_store)
+    finally:
+        engine.dispose()
+
+
+def _checkpoint(copy: Path) -> None:
+    """Fold the copy's -wal file into it, so the copy is one file (and durable)."""
+    connection = sqlite3.connect(copy)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    _fsync(copy)
+
+
+def _copy_file(source: Path, target: Path) -> int:
+    """Copy `source` as it is now (a WARC file may be growing: what is there is copied)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with source.open("rb") as fin, target.open("wb") as fout:
+        shutil.copyfileobj(fin, fout, CHUNK)
+        fout.flush()
+        os.fsync(fout.fileno())
+        return fout.tell()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

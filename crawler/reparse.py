@@ -1,0 +1,299 @@
+"""Rebuilding versions from stored captures, without crawling: a parser fix reaches the whole
+archive, and what it changed is a run in the ledger (mode `reparse`) with `changed` events.
+
+For each archived post with a view capture in scope, the newest capture fetched with status 200
+whose page is the post's board page is parsed again and stored like a fetched page. Captures
+that are no such page (a soft-404, a /siiru.do landing, a truncated or undecodable body) are
+passed over for the next older one; a post with none left is `skipped`. A capture the parser
+cannot read (layout drift) or whose bytes are gone is `failed`, with its URL: the post keeps
+its version, since an older capture would re-derive an older content.
+
+A reparse sees nothing on the site, so it leaves what crawls observed as it was: no view count
+(old observations would enter the series out of order), and the post's status, `last_seen_at`,
+soft-404 count and pending list change stay untouched (`store_post(observed=False)`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from archive import finish_run, make_engine, start_run, upgrade
+from archive.captures import payload, repair_tail
+from archive.db import sqlite_path
+from archive.errors import ArchiveMissing
+from archive.lock import crawl_lock
+from archive.models import Capture, Post
+from archive.runs import interrupt_stale
+from archive.storage import Store
+from archive.store import Change, find_post, known_files, store_post
+from archive.timezone import start_of_day
+from crawler.items import ParsedPost
+from crawler.parsing import DriftError, ParseError, parse_view
+from crawler.run import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, software_version
+
+MODE = "reparse"
+COUNTS = ("posts", "changed", "unchanged", "skipped", "failed")
+MAX_FAILURES_KEPT = 100  # in the run's stats; the count is exact
+
+
+@dataclass(frozen=True)
+class ReparseOptions:
+    db_url: str
+    boards: tuple[str, ...] = ()  # () = every board
+    since: date | datetime | None = None  # only captures fetched at or after (a day: Seoul)
+    store: str | None = None  # the archive's store; None = beside it (archive.storage)
+
+
+@dataclass(frozen=True)
+class ChangedPost:
+    board_id: str
+    seq: int
+    version: int
+    title: str
+
+
+@dataclass
+class ReparseResult:
+    run_id: int | None  # None when the run never started (the lock was held)
+    status: str
+    exit_code: int
+    posts: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    drifted: int = 0  # of the failed: the parser could not read the page
+    changed_posts: list[ChangedPost] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)  # {post, url, reason}
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The `--json` line."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            **{key: getattr(self, key) for key in COUNTS},
+            "changed_posts": [
+                {"board_id": p.board_id, "seq": p.seq, "version": p.version}
+                for p in self.changed_posts
+            ],
+        }
+
+
+def reparse(
+    options: ReparseOptions,
+    *,
+    now: datetime | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> ReparseResult:
+    """Re-derive the versions of the posts in scope from their captures, under the archive's
+    crawl lock (it writes versions, as a crawl does). Raises archive.lock.CrawlLockHeld if taken,
+    archive.errors.ArchiveMissing if there is no archive.
+
+    `now` is when the re-derived versions are captured (the run's start); `on_progress`, if
+    given, is called with a one-line progress text after each post."""
+    started_at = now or datetime.now(UTC)
+    path = sqlite_path(options.db_url)
+    if path is not None and not path.is_file():
+        raise ArchiveMissing(f"no archive at {path}: nothing to reparse")
+    holder = f"pid {os.getpid()} on {socket.gethostname()}, reparse since {started_at:%F %T %Z}"
+    with crawl_lock(options.db_url, holder=holder):
+        upgrade(options.db_url)
+        engine = make_engine(options.db_url)
+        store = Store(Path(options.store)) if options.store else Store.for_archive(options.db_url)
+        try:
+            with Session(engine) as session:
+                for stale in interrupt_stale(session):  # as a crawl would: see crawler.run
+                    repair_tail(session, store, stale)
+                boards = list(options.boards) or _all_boards(session)
+                run_id = start_run(
+                    session,
+                    mode=MODE,
+                    boards=boards,
+                    started_at=started_at,
+                    software_version=software_version(),
+                )
+            result = ReparseResult(run_id, "ok", EXIT_OK)
+            try:
+                _reparse_posts(engine, store, options, result, started_at, on_progress)
+            except BaseException as exc:
+                result.status, result.exit_code = "failed", EXIT_FAILED
+                _close_run(engine, result, options, error=repr(exc))
+                raise
+            if result.drifted and not (result.changed or result.unchanged):
+                result.status, result.exit_code = "drift", EXIT_DRIFT
+            elif result.failed:
+                result.status, result.exit_code = "failed", EXIT_FAILED
+            result.seconds = (datetime.now(UTC) - started_at).total_seconds()
+            _close_run(engine, result, options)
+        finally:
+            engine.dispose()
+    return result
+
+
+def _reparse_posts(
+    engine: Engine,
+    store: Store,
+    options: ReparseOptions,
+    result: ReparseResult,
+    at: datetime,
+    on_progress: Callable[[str], None] | None,
+) -> None:
+    with Session(engine) as session:
+        scope = list(_captures_in_scope(session, options))
+        session.rollback()  # end the read: each post is its own write transaction
+        for (board_id, seq), captures in scope:
+            _reparse_post(session, store, board_id, seq, captures, result, at)
+            session.expunge_all()  # a whole archive must not pile up in the identity map
+            if on_progress is not None:
+                on_progress(
+                    f"{result.posts}/{len(scope)} posts, {result.changed} changed, "
+                    f"{result.skipped} skipped, {result.failed} failed"
+                )
+
+
+@dataclass(frozen=True)
+class _CaptureRef:
+    id: int
+    url: str
+    status: int | None
+
+
+def _captures_in_scope(
+    session: Session, options: ReparseOptions
+) -> Iterator[tuple[tuple[str, int], list[_CaptureRef]]]:
+    """(board_id, seq) → its view captures, newest first, for each archived post in scope."""
+    query = (
+        select(Capture.board_id, Capture.seq, Capture.id, Capture.url, Capture.status)
+        .join(Post, (Post.board_id == Capture.board_id) & (Post.seq == Capture.seq))
+        .where(Capture.kind == "view")
+        .order_by(Capture.board_id, Capture.seq, Capture.fetched_at.desc(), Capture.id.desc())
+    )
+    if options.boards:
+        query = query.where(Capture.board_id.in_(options.boards))
+    if options.since is not None:
+        since = options.since
+        if not isinstance(since, datetime):
+            since = start_of_day(since)
+        query = query.where(Capture.fetched_at >= since)
+    rows = session.execute(query).all()
+    for key, group in groupby(rows, key=lambda row: (row.board_id, row.seq)):
+        yield key, [_CaptureRef(row.id, row.url, row.status) for row in group]
+
+
+def _reparse_post(
+    session: Session,
+    store: Store,
+    board_id: str,
+    seq: int,
+    captures: list[_CaptureRef],
+    result: ReparseResult,
+    at: datetime,
+) -> None:
+    """The post's newest capture that is its page, parsed and stored; or why there is none."""
+    result.posts += 1
+    for capture in captures:
+        if capture.status != 200:
+            continue
+        try:
+            body = payload(session, store, session.get_one(Capture, capture.id))
+        except (OSError, ValueError) as exc:
+            _fail(result, board_id, seq, capture.url, f"capture {capture.id} unreadable: {exc}")
+            return
+        finally:
+            session.rollback()  # end the read: parsing holds no transaction (nor SQLite's lock)
+        if _truncated(body):
+            continue
+        try:
+            post = parse_view(body, capture.url)
+        except DriftError as exc:
+            result.drifted += 1
+            _fail(result, board_id, seq, capture.url, str(exc))
+            return
+        except ParseError:  # no such post, not a board page, undecodable: not this post's page
+            continue
+        if (post.board_id, post.seq) != (board_id, seq):
+            continue
+        change = _store_reparsed(session, post, capture_id=capture.id, run_id=result.run_id, at=at)
+        if change.kind == "unchanged":
+            result.unchanged += 1
+        else:
+            result.changed += 1
+            result.changed_posts.append(ChangedPost(board_id, seq, change.version, post.title))
+        return
+    result.skipped += 1
+
+
+def _store_reparsed(
+    session: Session, post: ParsedPost, *, capture_id: int, run_id: int | None, at: datetime
+) -> Change:
+    """`store_post` for a page parsed again (`observed=False`: what crawls observed of the post
+    stays as it was). The files the current version holds are handed back, so the re-derived
+    version keeps their digests."""
+    with session.begin():
+        row = find_post(session, post.board_id, post.seq)
+        if row is None or row.current_version is None:
+            raise RuntimeError(f"post {post.board_id}:{post.seq} vanished during the reparse")
+        return store_post(
+            session,
+            replace(post, view_count=None),
+            run_id=run_id,
+            fetched_at=at,
+            files=known_files(session, row.current_version),
+            listed=False,
+            capture_id=capture_id,
+            observed=False,
+        )
+
+
+def _truncated(body: bytes) -> bool:
+    """The crawl's test of a cut-off page (crawler.spiders.board): such a page was a fetch
+    failure, and parsing it would archive half a body."""
+    return b"</html>" not in body[-2048:].lower()
+
+
+def _fail(result: ReparseResult, board_id: str, seq: int, url: str, reason: str) -> None:
+    result.failed += 1
+    if len(result.failures) < MAX_FAILURES_KEPT:
+        result.failures.append({"post": f"{board_id}:{seq}", "url": url, "reason": reason})
+
+
+def _all_boards(session: Session) -> list[str]:
+    return list(session.scalars(select(Post.board_id).distinct().order_by(Post.board_id)))
+
+
+def _close_run(
+    engine: Engine, result: ReparseResult, options: ReparseOptions, error: str | None = None
+) -> None:
+    since = options.since.isoformat() if options.since is not None else None
+    with Session(engine) as session:
+        finish_run(
+            session,
+            result.run_id,
+            finished_at=datetime.now(UTC),
+            status=result.status,
+            exit_code=result.exit_code,
+            changed=result.changed,
+            unchanged=result.unchanged,
+            failed=result.failed,
+            errors=1 if error else 0,
+            stats={
+                "posts": result.posts,
+                "skipped": result.skipped,
+                "drifted": result.drifted,
+                "since": since,
+                "failures": result.failures,
+                "errors": [error] if error else [],
+            },
+        )

@@ -1,0 +1,167 @@
+"""`sijeong db backup`: a copy of a real crawled archive that passes `db check`, also when taken
+while a crawl is writing the archive; and the backups it refuses or does not keep.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from crawl_support import ROOT, crawl, query
+
+from replica import ReplicaServer, ReplicaState
+from sijeong.cli import cli
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["db", *args], catch_exceptions=False)
+
+
+def backup(db: Path, target: Path):
+    return run("backup", str(target), "--db", f"sqlite:///{db}")
+
+
+def check_json(db: Path) -> dict:
+    result = run("check", "--db", f"sqlite:///{db}", "--format", "json")
+    data = json.loads(result.stdout)
+    assert (result.exit_code == 0) is data["ok"]
+    return data
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory) -> Path:
+    """A finished archive of 40 posts with their files; tests read it, never change it."""
+    db = tmp_path_factory.mktemp("crawled") / "archive.sqlite3"
+    with ReplicaServer(ReplicaState(posts_per_board=40, seed=11)) as site:
+        assert crawl(db, site.url, "--mode", "full").code == 0
+    return db
+
+
+@pytest.fixture
+def archive(crawled, tmp_path) -> Path:
+    """A copy of the crawled archive for one test to change."""
+    db = tmp_path / "source" / "archive.sqlite3"
+    db.parent.mkdir()
+    shutil.copy(crawled, db)
+    shutil.copytree(crawled.with_suffix(".store"), db.with_suffix(".store"))
+    return db
+
+
+def test_a_backup_is_a_checked_copy_of_the_archive_and_its_store(crawled, tmp_path):
+    archive = crawled
+    target = tmp_path / "backup" / "copy.sqlite3"
+    target.parent.mkdir()
+    result = backup(archive, target)
+    assert result.exit_code == 0, result.output
+    rows, files = query(
+        archive, "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM files)"
+    )[0]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{archive} → {target}: ")
+    assert f"({rows} posts, {rows} post_versions, " in lines[0]
+    assert lines[1].startswith(f"store → {target.with_suffix('.store')}: {files} files (")
+    assert lines[-1] == "verified: 6 checks passed"
+
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.sqlite3", "copy.store"]
+    assert check_json(target)["ok"]
+    for table in ("posts", "post_versions", "captures", "files", "crawl_runs", "search_grams"):
+        sql = f"SELECT * FROM {table} ORDER BY 1, 2"
+        assert query(target, sql) == query(archive, sql), table
+    assert tree(target.with_suffix(".store")) == tree(archive.with_suffix(".store"))
+
+
+def test_a_backup_taken_while_a_crawl_writes_passes_db_check(tmp_path):
+    """A full crawl of 600 posts in a subprocess; the backup (and a check of the archive
+    itself) run midway and end before it."""
+    db, target = tmp_path / "archive.sqlite3", tmp_path / "backup.sqlite3"
+    state = ReplicaState(posts_per_board=600, seed=9, count_views=False)
+    with ReplicaServer(state) as site:
+        argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--mode", "full", "--delay", "0"]
+        argv += ["--base-url", site.url, "--db", f"sqlite:///{db}"]
+        crawl_process = subprocess.Popen(
+            argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            _wait_for_captures(db, 60, crawl_process)
+            result = backup(db, target)
+            live = check_json(db)  # the archive itself, with its run's file being written
+            assert crawl_process.poll() is None, "the crawl ended before the backup did"
+        finally:
+            crawl_process.kill()
+            crawl_process.wait()
+    assert result.exit_code == 0, result.output
+    assert live["ok"], live
+    assert "run 1 was running: interrupted in the copy" in result.stdout
+    assert result.stdout.splitlines()[-1] == "verified: 6 checks passed"
+
+    assert check_json(target)["ok"]
+    assert query(target, "SELECT id, status FROM crawl_runs") == [(1, "interrupted")]
+    (copied,) = query(target, "SELECT count(*) FROM captures")[0]
+    assert 60 <= copied < 600
+
+
+def _wait_for_captures(db: Path, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the crawl ended early"
+        try:
+            if query(db, "SELECT count(*) FROM captures")[0][0] >= count:
+                return
+        except Exception:  # the archive is not created yet
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"the crawl captured fewer than {count} pages in 60 s")
+
+
+@pytest.mark.parametrize("existing", ["copy.sqlite3", "copy.store"])
+def test_a_backup_never_overwrites(crawled, tmp_path, existing):
+    if existing.endswith(".store"):
+        (tmp_path / existing).mkdir()
+    else:
+        (tmp_path / existing).write_text("keep me")
+    before = sorted(os.listdir(tmp_path))
+    result = backup(crawled, tmp_path / "copy.sqlite3")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path / existing} exists; db backup never overwrites (choose a new PATH)\n"
+    )
+    assert sorted(os.listdir(tmp_path)) == before
+    if existing == "copy.sqlite3":
+        assert (tmp_path / existing).read_text() == "keep me"
+
+
+def test_a_copy_that_fails_its_check_is_not_kept(archive, tmp_path):
+    (location,) = query(archive, "SELECT location FROM files ORDER BY sha256 LIMIT 1")[0]
+    (archive.with_suffix(".store") / location).unlink()
+    before = sorted(os.listdir(tmp_path))
+    result = backup(archive, tmp_path / "copy.sqlite3")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"files: {location} is missing",
+        f"Error: the copy failed db check (1 problem): nothing kept at {tmp_path / 'copy.sqlite3'}",
+    ]
+    assert sorted(os.listdir(tmp_path)) == before  # no copy, no temporary directory
+
+
+def test_postgresql_archives_are_pointed_to_pg_dump(tmp_path):
+    result = run(
+        "backup", str(tmp_path / "copy.sqlite3"), "--db", "postgresql+psycopg://u@127.0.0.1/arc"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: db backup copies SQLite archives; back up PostgreSQL with pg_dump "
+        "(pg_dump -Fc -f sijeong.dump arc) and a copy of its store "
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert os.listdir(tmp_path) == []
