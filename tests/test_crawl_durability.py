@@ -88,6 +88,11 @@ def test_an_outage_delays_a_deletion_but_never_causes_one(tmp_path, quiet_site):
         s=gone,
     )
     assert versions == [(1,)]  # a deleted post keeps its versions
+    title = query(db, "SELECT title FROM posts WHERE seq = :s", s=gone)[0][0]
+    found = sijeong(
+        "search", f'"{title}"', "--status", "deleted", "--format", "json", "--db", f"sqlite:///{db}"
+    )
+    assert found.exit_code == 0 and gone in [hit["seq"] for hit in json.loads(found.output)]
 
     # It comes back: the next sweep lists it again and reports the restore.
     client.restore(NOTICE, gone)
