@@ -10,6 +10,8 @@ import click
 from sijeong import __version__
 from sijeong.archive_cli import changes, db_group, diff, history, runs, show
 from sijeong.crawl_cli import crawl
+from sijeong.demo_cli import demo
+from sijeong.dump_cli import dump_command
 from sijeong.reparse_cli import reparse_command
 from sijeong.replica_cli import replica
 from sijeong.search_cli import search
@@ -36,6 +38,8 @@ cli.add_command(runs)
 cli.add_command(db_group)
 cli.add_command(search)
 cli.add_command(reparse_command)
+cli.add_command(dump_command)
+cli.add_command(demo)
 
 
 def main() -> None:

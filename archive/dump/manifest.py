@@ -1,0 +1,159 @@
+"""A dump's manifest.json and datapackage.json, and `--verify`: every checksum and count again.
+
+manifest.json lists every other file of the dump as `{path, sha256, bytes, rows}` (rows: data
+rows, or null for datapackage.json). It cannot list itself; a damaged manifest fails to parse,
+which `verify` reports as a mismatch too.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archive.dump.tables import BY_NAME, TABLES, Table
+
+MANIFEST = "manifest.json"
+DATAPACKAGE = "datapackage.json"
+MEDIA_TYPES = {
+    "jsonl": "application/jsonl",
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "sqlite": "application/vnd.sqlite3",
+}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_entry(out_dir: Path, path: Path, rows: int | None) -> dict[str, Any]:
+    return {
+        "path": path.relative_to(out_dir).as_posix(),
+        "sha256": sha256_of(path),
+        "bytes": path.stat().st_size,
+        "rows": rows,
+    }
+
+
+def datapackage(name: str, files: list[dict[str, Any]], *, excel: bool = False) -> dict[str, Any]:
+    """A Frictionless Data package: one resource per data file, every field described."""
+    resources = []
+    for entry in files:
+        path = entry["path"]
+        table_name, fmt = path.rsplit(".", 1)
+        table = BY_NAME[table_name]
+        resource: dict[str, Any] = {
+            "name": f"{table.name}-{fmt}",
+            "path": path,
+            "format": fmt,
+            "mediatype": MEDIA_TYPES[fmt],
+            "hash": f"sha256:{entry['sha256']}",
+            "bytes": entry["bytes"],
+            "description": table.description,
+            "schema": {
+                "fields": [
+                    {"name": f.name, "type": f.type, "description": f.description}
+                    for f in table.fields
+                ],
+                "primaryKey": list(table.key),
+            },
+        }
+        if fmt in ("jsonl", "csv"):
+            resource["encoding"] = "utf-8-sig" if excel and fmt == "csv" else "utf-8"
+        if fmt == "csv":
+            resource["dialect"] = {"delimiter": ",", "header": True}
+        resources.append(resource)
+    return {
+        "profile": "data-package",
+        "name": name,
+        "title": "sijeong: an archive of the Gwangju city government's 시정소식 board",
+        "licenses": [
+            {
+                "name": "KOGL",
+                "title": "공공누리 (Korea Open Government License): the type of each post is "
+                "in its licence field",
+                "path": "https://www.kogl.or.kr/",
+            }
+        ],
+        "resources": resources,
+    }
+
+
+def count_rows(path: Path) -> int:
+    """Data rows in a dump file, read the way its format is read."""
+    table_name, fmt = path.name.rsplit(".", 1)
+    if fmt == "jsonl":
+        with path.open("rb") as file:
+            return sum(1 for _ in file)
+    if fmt == "csv":
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            return sum(1 for _ in csv.reader(file)) - 1
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    if fmt == "sqlite":
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            table: Table = BY_NAME[table_name]
+            return db.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
+        finally:
+            db.close()
+    raise ValueError(f"not a dump file: {path.name}")
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(out_dir: Path) -> Verification:
+    """Re-hash and re-count every file the manifest lists; any difference is a problem."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return Verification(0, [f"{MANIFEST}: unreadable ({exc.__class__.__name__}: {exc})"])
+    problems: list[str] = []
+    listed = {MANIFEST}
+    for entry in files:
+        path = out_dir / entry["path"]
+        listed.add(entry["path"])
+        if not path.is_file():
+            problems.append(f"{entry['path']}: missing")
+            continue
+        if path.stat().st_size != entry["bytes"]:
+            problems.append(
+                f"{entry['path']}: {path.stat().st_size} bytes, manifest says {entry['bytes']}"
+            )
+        if sha256_of(path) != entry["sha256"]:
+            problems.append(f"{entry['path']}: sha256 differs from the manifest")
+            continue  # a damaged file may not parse: the checksum already says it all
+        if entry["rows"] is not None:
+            try:
+                rows = count_rows(path)
+            except Exception as exc:  # any reader's failure is this file's problem
+                problems.append(f"{entry['path']}: unreadable ({exc})")
+                continue
+            if rows != entry["rows"]:
+                problems.append(f"{entry['path']}: {rows} rows, manifest says {entry['rows']}")
+    extra = sorted(p.name for p in out_dir.iterdir() if p.name not in listed)
+    problems += [f"{name}: not in the manifest" for name in extra]
+    return Verification(len(files), problems)
+
+
+TABLE_NAMES = tuple(t.name for t in TABLES)

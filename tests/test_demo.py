@@ -1,0 +1,42 @@
+"""`sijeong demo`, the offline main job: it runs end to end on loopback and leaves what it says."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from crawl_support import ROOT
+
+
+def test_the_demo_runs_the_whole_pipeline_offline_and_says_where_everything_is(tmp_path):
+    folder = tmp_path / "demo"
+    done = subprocess.run(
+        [sys.executable, "-m", "sijeong.cli", "demo", "--posts", "30", "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "politeness is relaxed for the local replica only" in out
+    assert "$ sijeong search 광주" in out and "[수정] 2026년 시내버스 노선 개편 안내" in out
+    assert (folder / "archive.sqlite3").is_file()
+    assert list((folder / "archive.store" / "warc").glob("*.warc.gz"))
+    manifest = json.loads((folder / "dump" / "manifest.json").read_text())
+    assert {f["path"] for f in manifest["files"]} >= {"posts.jsonl", "posts.csv"}
+    assert str(folder / "dump") in out and f"rm -r {folder}" in out
+
+
+def test_the_demo_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "something").write_text("x")
+    done = subprocess.run(
+        [sys.executable, "-m", "sijeong.cli", "demo", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "is not empty" in done.stderr
+    assert done.stderr.count("\n") == 1
