@@ -259,9 +259,11 @@ class ChangeEvent(Base):
 
 
 class SearchGram(Base):
-    """The search index: each distinct character bigram and unigram of a version's normalised
-    title and body (see `archive.search_index`), written in the transaction that writes the
-    version. Candidates only: every hit is verified against the text itself."""
+    """The search index on PostgreSQL: each distinct character bigram and unigram of a version's
+    normalised title and body (see `archive.search_index`), written in the transaction that
+    writes the version. Candidates only: every hit is verified against the text itself. On
+    SQLite the index is the FTS5 table search_fts (migration 0004, outside these models) and this
+    table stays empty."""
 
     __tablename__ = "search_grams"
     __table_args__ = {"sqlite_with_rowid": False}  # the primary key is the table: half the size

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.errors import ArchiveError
-from archive.search_index import candidates, normalise, rows
+from archive.search_index import candidates, count_current, normalise, rows
 from archive.timezone import end_of_day, seoul_iso, start_of_day
 
 STATUSES = ("live", "deleted", "all")
@@ -139,8 +140,10 @@ def search(
         raise BadQuery(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
     if limit is not None and limit < 0 or offset < 0:
         raise BadQuery("limit and offset cannot be negative")
-    statement = candidates(
+    found = candidates(
+        session.connection(),
         parsed.include,
+        parsed.exclude,
         board_id=board_id,
         since=None if since is None else _start(since),
         until=None if until is None else _end(until),
@@ -150,25 +153,89 @@ def search(
         sort="newest" if sort == "relevance" else sort,
     )
     wanted_author = None if author is None else normalise(author.strip())
-    # Candidates come in the final order (except for relevance): a page stops reading early.
+    # Candidates come in the final order (except for relevance): a page stops reading early,
+    # once past the order bucket (the second of posted_at, on SQLite) of its last hit.
     stop = None if sort == "relevance" or limit is None else offset + limit
-    ids = session.scalars(statement).all()
-    hits: list[tuple[float, SearchHit]] = []
-    batch, at = FIRST_BATCH, 0
-    while at < len(ids) and (stop is None or len(hits) < stop):
-        chunk = ids[at : at + batch]
-        at, batch = at + len(chunk), min(batch * 2, MAX_BATCH)
-        found = {row[0]: row for row in session.execute(rows(chunk))}
-        for version_id in chunk:
-            hit = _check(parsed, found[version_id], wanted_author, score=sort == "relevance")
-            if hit is not None:
-                hits.append(hit)
-                if stop is not None and len(hits) >= stop:
+    hits: list[tuple[float, int, SearchHit]] = []
+    batch = FIRST_BATCH if stop is None or not found.exact else stop + 1
+    last_bucket = None
+    result = session.connection().execute(found.statement)
+    try:
+        while True:
+            chunk = result.fetchmany(batch)
+            if not chunk:
+                break
+            batch = min(batch * 2, MAX_BATCH)
+            texts = {row[0]: row for row in session.execute(rows([c[0] for c in chunk]))}
+            for version_id, bucket in chunk:
+                if stop is not None and len(hits) >= stop and bucket != last_bucket:
                     break
+                hit = _check(parsed, texts[version_id], wanted_author, score=sort == "relevance")
+                if hit is not None:
+                    hits.append((hit[0], version_id, hit[1]))
+                    last_bucket = bucket
+            else:
+                continue
+            break
+    finally:
+        result.close()
     if sort == "relevance":
-        hits.sort(key=lambda pair: -pair[0])  # stable: ties stay newest first
+        hits.sort(key=lambda found: -found[0])  # stable: ties stay newest first
+    elif sort in ("newest", "oldest"):  # within a bucket, by posted_at then id
+        hits.sort(key=lambda found: (found[2].posted_at, found[1]), reverse=sort == "newest")
     page = hits[offset:] if limit is None else hits[offset : offset + limit]
-    return [hit for _, hit in page]
+    return [hit for _, _, hit in page]
+
+
+def count(
+    session: Session,
+    query: str | Query,
+    *,
+    board_id: str | None = None,
+    author: str | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    status: str = "live",
+    all_versions: bool = False,
+) -> int:
+    """How many posts (or versions) `search` finds for `query` with these filters, all pages.
+
+    Counted inside the index when it is exact for the query (SQLite, current versions, terms up
+    to MAX_PHRASE + 1 characters, no author filter, `until` a day), else in SQL when exact,
+    else by checking every candidate against its text.
+    """
+    parsed = parse_query(query) if isinstance(query, str) else query
+    if status not in STATUSES:
+        raise BadQuery(f"unknown status {status!r} (use {', '.join(STATUSES)})")
+    found = candidates(
+        session.connection(),
+        parsed.include,
+        parsed.exclude,
+        board_id=board_id,
+        since=None if since is None else _start(since),
+        until=None if until is None else _end(until),
+        until_inclusive=isinstance(until, datetime),
+        status=None if status == "all" else status,
+        all_versions=all_versions,
+        sort="oldest",
+    )
+    if (author, all_versions) == (None, False) and not isinstance(until, datetime):
+        counted = count_current(
+            session.connection(),
+            parsed.include,
+            parsed.exclude,
+            status=None if status == "all" else status,
+            board_id=board_id,
+            since=None if since is None else _start(since),
+            until=None if until is None else _end(until),
+        )
+        if counted is not None:
+            return counted
+    if found.exact and author is None:
+        inner = found.statement.order_by(None).subquery()
+        return session.scalar(select(func.count()).select_from(inner)) or 0
+    options = dict(board_id=board_id, author=author, since=since, until=until, status=status)
+    return len(search(session, parsed, all_versions=all_versions, limit=None, **options))
 
 
 def _check(

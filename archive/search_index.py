@@ -1,38 +1,204 @@
-"""The search index and every SQL statement search runs: character grams → version ids.
+"""The search index and every SQL statement search runs.
 
-Each version's title and body are normalised (NFC, case-folded) and every distinct character
-bigram, plus every non-space character, goes into `search_grams`. A term that occurs in a text
-has all its grams in that text's index, so intersecting the term's grams gives a superset of the
-versions holding it, for terms of any length (one syllable included) and on any SQLite or
-PostgreSQL; `archive.search` then checks each candidate against the text itself, so the index
-decides speed, never correctness.
+Two back ends, one meaning (a term matches a version whose normalised title or body holds it):
+
+- SQLite: `search_fts`, a contentless FTS5 table. Each column is the text's overlapping character
+  bigrams as tokens (광주시청 → 광주 주시 시청) plus its last character alone, so a term of two
+  or more characters is the FTS5 phrase of its bigrams — an exact substring test, on any SQLite
+  with FTS5, whatever its tokenizers do with Korean — and a one-character term is a prefix query
+  (a bigram starting with it, or the last character). The rowid orders versions by `posted_at`
+  (`fts_key`), so the newest hits are read straight off the index.
+- PostgreSQL: `search_grams`, every distinct bigram and unigram of a version; intersecting a
+  term's grams gives a superset of the versions holding it.
+
+`archive.search` checks every hit it shows against the text, so an index can only ever make
+search slower, never wrong; `exact` says when it may count without reading the texts.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Select, and_, column, delete, insert, select, table
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    column,
+    delete,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
 from archive.models import Post, PostVersion, SearchGram
+from archive.timezone import UtcDateTime
 
 MAX_GRAMS_PER_TERM = 6  # enough to narrow the candidates; the check against the text does the rest
 MAX_GRAMS = 24  # bound the SQL a 10 KB query can make
+# Bigrams in an FTS5 phrase: a longer term is narrowed by its first 64, then checked.
+MAX_PHRASE = 64
 BATCH = 500
 
-# Plain table shapes, so the migration that backfills the index shares this code with `reindex`
+# fts_key: the seconds of posted_at since KEY_EPOCH above the version id's ID_BITS bits.
+KEY_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+ID_BITS = 30
+ID_MASK = (1 << ID_BITS) - 1
+KEY_SECONDS = (1 << 32) - 1
+HISTORIC = 1 << 62  # subtracted from the key of a version no longer current: rowid < 0
+ESCAPE = "\ue000"  # FTS5's ascii tokenizer splits on ASCII punctuation: such characters are escaped
+
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE search_fts USING fts5("
+    "title, body, board, content='', columnsize=0, detail=full, tokenize='ascii')"
+)
+
+# Plain table shapes, so the migrations that backfill the index share this code with `reindex`
 # without depending on the models of a later schema.
-_versions = table("post_versions", column("id"), column("title"), column("body_text"))
+_versions = table(
+    "post_versions",
+    column("id"),
+    column("post_id"),
+    column("title"),
+    column("body_text"),
+    column("posted_at", UtcDateTime()),
+)
+_posts = table(
+    "posts", column("id"), column("board_id"), column("current_version_id"), column("status")
+)
 _grams = table("search_grams", column("gram"), column("version_id"))
+_fts = table(
+    "search_fts", column("rowid", Integer), column("title"), column("body"), column("board")
+)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A statement of (version id, order bucket) rows, in the requested order. `exact`: every row
+    matches (filters aside from author). Rows of equal bucket may need re-sorting by posted_at."""
+
+    statement: Select
+    exact: bool
 
 
 def normalise(text: str) -> str:
     """What search compares: NFC, case-folded (Latin case-insensitive; Hangul unchanged)."""
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def uses_fts(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+# --- SQLite: FTS5 bigram tokens ------------------------------------------------------------
+
+
+def _encode(char: str) -> str:
+    """A character as token characters of the ascii tokenizer (non-ASCII, ASCII letters and
+    digits); every other character is ESCAPE and two hex digits. A prefix-free code: a token's
+    text decodes to exactly one pair of characters."""
+    if char == ESCAPE:
+        return ESCAPE + "zz"
+    if ord(char) >= 128 or char.isalnum():
+        return char
+    return f"{ESCAPE}{ord(char):02x}"
+
+
+def fts_tokens(text: str) -> str:
+    """The FTS5 column text for an already normalised text: its bigrams, then its last char."""
+    codes = [_encode(c) for c in text]
+    pairs = [codes[i] + codes[i + 1] for i in range(len(codes) - 1)]
+    return " ".join(pairs + codes[-1:])
+
+
+def fts_key(version_id: int, posted_at: datetime, *, current: bool = True) -> int:
+    """The version's rowid in search_fts, ascending from the newest: (posted_at to the second,
+    then version id), both descending.
+
+    Ascending, because FTS5 of SQLite 3.40 loses rows of AND queries read `ORDER BY rowid DESC`
+    when rowids are this large (measured: 3,211 of 3,527); rows read in rowid order are exact.
+    A version no longer its post's current one has its key less HISTORIC, below zero, so that
+    `rowid >= 0` is "current versions only" inside the index.
+    """
+    if not 0 < version_id <= ID_MASK:
+        raise ValueError(f"version id {version_id} does not fit the search index's key")
+    # Out of range (before 2000, after 2136) share one bucket: search re-sorts a bucket's rows.
+    seconds = _seconds(posted_at)
+    key = ((KEY_SECONDS - seconds) << ID_BITS) | (ID_MASK - version_id)
+    return key if current else key - HISTORIC
+
+
+def key_range(
+    since: datetime | None, until: datetime | None, *, until_inclusive: bool = False
+) -> tuple[int | None, int | None]:
+    """Bounds (low inclusive, high exclusive) on the keys of current versions posted from
+    `since` to `until`, to the second: a superset of them, exact when `since` is a whole second
+    and `until` (exclusive) too."""
+    low = high = None
+    if until is not None:
+        last = _seconds(until)
+        if not until_inclusive and until.microsecond == 0:
+            last -= 1  # posted_at < until, a whole second: its second is before
+        low = (KEY_SECONDS - max(last, 0)) << ID_BITS
+    if since is not None:
+        high = (KEY_SECONDS - _seconds(since) + 1) << ID_BITS
+    return low, high
+
+
+def _seconds(when: datetime) -> int:
+    seconds = int((when - KEY_EPOCH).total_seconds() // 1)
+    return min(max(seconds, 0), KEY_SECONDS)
+
+
+def _phrase(term: str) -> tuple[str, bool]:
+    """The FTS5 query for one normalised term, and whether it is exact."""
+    codes = [_encode(c) for c in term]
+    if len(codes) == 1:
+        return f'"{codes[0]}" *', True
+    pairs = [codes[i] + codes[i + 1] for i in range(len(codes) - 1)]
+    return '"' + " ".join(pairs[:MAX_PHRASE]) + '"', len(pairs) <= MAX_PHRASE
+
+
+def board_token(board_id: str) -> str:
+    """The board column's one token: ESCAPE, `board`, the board id's bytes in hex (board ids
+    compare exactly, case included; the tokenizer folds ASCII case). No term's token is or
+    begins with it (an escape is ESCAPE and two hex digits), so terms need no column filter."""
+    return ESCAPE + "board" + board_id.encode("utf-8", "surrogatepass").hex()
+
+
+def match_expression(
+    include: Sequence[str], exclude: Sequence[str] = (), board_id: str | None = None
+) -> tuple[str, bool]:
+    """The FTS5 MATCH text for the terms, and whether it matches exactly the versions holding
+    every `include` and no `exclude` term. User text only ever appears encoded inside quotes."""
+    exact = True
+    parts = []
+    for term in include:
+        phrase, whole = _phrase(term)
+        parts.append(f"({phrase})")
+        exact = exact and whole
+    expression = " AND ".join(parts)
+    for term in exclude:
+        phrase, whole = _phrase(term)
+        if whole:  # a cut phrase would exclude too much: the check against the text excludes it
+            expression = f"({expression}) NOT ({phrase})"
+        else:
+            exact = False
+    if board_id is not None:
+        expression = f'({expression}) AND "{board_token(board_id)}"'
+    return expression, exact
+
+
+# --- PostgreSQL: gram rows -------------------------------------------------------------------
 
 
 def text_grams(text: str) -> set[str]:
@@ -58,10 +224,46 @@ def term_grams(term: str) -> list[str]:
     return list(dict.fromkeys(grams[round(i * step)] for i in range(MAX_GRAMS_PER_TERM)))
 
 
+# --- Writing the index -----------------------------------------------------------------------
+
+
 def index_version(session: Session, version: PostVersion) -> None:
-    """Index a version being stored, in the caller's (the version's) transaction."""
+    """Index a version being stored, in the caller's (the version's) transaction.
+
+    The version becomes its post's current one: on SQLite the previous current version (the
+    one numbered just below; `archive.store` numbers them so) moves to a historic key.
+    """
     session.flush()  # the version's id
-    _insert(session.connection(), [(version.id, version.title, version.body_text)])
+    connection = session.connection()
+    if not uses_fts(connection):
+        _insert_grams(connection, [(version.id, version.title, version.body_text)])
+        return
+    board_id = connection.scalar(select(_posts.c.board_id).where(_posts.c.id == version.post_id))
+    previous = connection.execute(
+        select(_versions.c.id, _versions.c.title, _versions.c.body_text, _versions.c.posted_at)
+        .where(_versions.c.post_id == version.post_id, _versions.c.id != version.id)
+        .where(text("version < :number").bindparams(number=version.version))
+        .order_by(text("version DESC"))
+        .limit(1)
+    ).first()
+    if previous is not None:
+        old_id, title, body_text, posted_at = previous
+        values = {
+            "title": fts_tokens(normalise(title)),
+            "body": fts_tokens(normalise(body_text)),
+            "board": board_token(board_id),
+        }
+        connection.execute(
+            text(
+                "INSERT INTO search_fts(search_fts, rowid, title, body, board) "
+                "VALUES ('delete', :rowid, :title, :body, :board)"
+            ),
+            {"rowid": fts_key(old_id, posted_at), **values},
+        )
+        historic = fts_key(old_id, posted_at, current=False)
+        connection.execute(insert(_fts), [{"rowid": historic, **values}])
+    row = (version.id, version.title, version.body_text, version.posted_at, True, board_id)
+    _insert_fts(connection, [row])
 
 
 def reindex(target: Session | Engine) -> int:
@@ -71,37 +273,77 @@ def reindex(target: Session | Engine) -> int:
             return reindex(session)
     with write_transaction(target):
         connection = target.connection()
+        if uses_fts(connection):
+            connection.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+            return backfill_fts(connection)
         connection.execute(delete(_grams))
         return backfill(connection)
 
 
 def backfill(connection: Connection) -> int:
-    """Index every version (the index must hold none of them yet); how many were indexed."""
+    """Fill search_grams for every version (it must hold none of them yet); how many."""
+    return _backfill(connection, _insert_grams)
+
+
+def backfill_fts(connection: Connection) -> int:
+    """Fill search_fts for every version (it must hold none of them yet); how many."""
+    return _backfill(connection, _insert_fts)
+
+
+def _backfill(connection: Connection, insert_rows) -> int:
     count, last_id = 0, None
+    current = _posts.c.current_version_id == _versions.c.id
+    columns = (_versions.c.id, _versions.c.title, _versions.c.body_text, _versions.c.posted_at)
     while True:
-        query = select(_versions).order_by(_versions.c.id).limit(BATCH)
+        query = (
+            select(*columns, current, _posts.c.board_id)
+            .join(_posts, _posts.c.id == _versions.c.post_id)
+            .order_by(_versions.c.id)
+            .limit(BATCH)
+        )
         if last_id is not None:
             query = query.where(_versions.c.id > last_id)
         rows = connection.execute(query).all()
         if not rows:
             return count
-        _insert(connection, [tuple(row) for row in rows])
+        insert_rows(connection, [tuple(row) for row in rows])
         count += len(rows)
         last_id = rows[-1][0]
 
 
-def _insert(connection: Connection, versions: Iterable[tuple[int, str, str]]) -> None:
+def _insert_fts(connection: Connection, versions: Iterable[tuple]) -> None:
+    """Rows of (version id, title, body_text, posted_at, current, board id)."""
+    rows = [
+        {
+            "rowid": fts_key(version_id, posted_at, current=bool(current)),
+            "title": fts_tokens(normalise(title)),
+            "body": fts_tokens(normalise(body_text)),
+            "board": board_token(board_id),
+        }
+        for version_id, title, body_text, posted_at, current, board_id in versions
+    ]
+    if rows:
+        connection.execute(insert(_fts), rows)
+
+
+def _insert_grams(connection: Connection, versions: Iterable[tuple]) -> None:
+    """Rows of (version id, title, body_text, …)."""
     rows = [
         {"gram": gram, "version_id": version_id}
-        for version_id, title, body_text in versions
+        for version_id, title, body_text, *_ in versions
         for gram in sorted(version_grams(title, body_text))
     ]
     if rows:
         connection.execute(insert(_grams), rows)
 
 
+# --- Reading -----------------------------------------------------------------------------------
+
+
 def candidates(
-    terms: Sequence[str],
+    connection: Connection,
+    include: Sequence[str],
+    exclude: Sequence[str] = (),
     *,
     board_id: str | None,
     since: datetime | None,
@@ -110,21 +352,50 @@ def candidates(
     status: str | None,
     all_versions: bool,
     sort: str,
-) -> Select:
-    """The ids of the versions that may hold every term (normalised), filtered and sorted.
+) -> Candidates:
+    """The versions that may hold every `include` term (normalised), filtered and sorted.
 
     Only ids: sorting thousands of candidates is cheap without their texts, which `rows` reads
     for the few that a page needs.
     """
-    query = select(PostVersion.id).join(Post, PostVersion.post_id == Post.id)
+    newest = (PostVersion.posted_at.desc(), PostVersion.id.desc())
+    if uses_fts(connection):
+        expression, exact = match_expression(include, exclude, board_id)
+        key = _fts.c.rowid
+        # Only the newest sort of current versions reads the index in rowid order, in buckets
+        # of one second; the others sort in SQL.
+        by_key = sort == "newest" and not all_versions
+        bucket = key.op(">>")(ID_BITS) if by_key else PostVersion.id
+        query = (
+            select(PostVersion.id, bucket.label("bucket"))
+            .select_from(_fts)
+            .join(PostVersion, PostVersion.id == ID_MASK - key.op("&")(ID_MASK))
+            .join(Post, PostVersion.post_id == Post.id)
+            .where(literal_column("search_fts").op("MATCH")(expression))
+        )
+        if not all_versions:
+            low, high = key_range(since, until, until_inclusive=until_inclusive)
+            query = query.where(key >= (low or 0))
+            if high is not None:
+                query = query.where(key < high)
+        orders = {"oldest": (PostVersion.posted_at, PostVersion.id), "newest": newest}
+        if by_key:
+            orders["newest"] = (key,)
+    else:
+        query = select(PostVersion.id, PostVersion.id.label("bucket")).join(
+            Post, PostVersion.post_id == Post.id
+        )
+        conditions = [
+            PostVersion.id.in_(select(SearchGram.version_id).where(SearchGram.gram == gram))
+            for gram in _chosen_grams(include)
+        ]
+        if conditions:
+            query = query.where(and_(*conditions))
+        exact = False
+        orders = {"oldest": (PostVersion.posted_at, PostVersion.id), "newest": newest}
+    orders["views"] = (Post.view_count.desc().nulls_last(), *newest)
     if not all_versions:
         query = query.where(Post.current_version_id == PostVersion.id)
-    conditions = [
-        PostVersion.id.in_(select(SearchGram.version_id).where(SearchGram.gram == gram))
-        for gram in _chosen_grams(terms)
-    ]
-    if conditions:
-        query = query.where(and_(*conditions))
     if board_id is not None:
         query = query.where(Post.board_id == board_id)
     if since is not None:
@@ -135,12 +406,84 @@ def candidates(
         )
     if status is not None:
         query = query.where(Post.status == status)
-    newest = (PostVersion.posted_at.desc(), PostVersion.id.desc())
-    if sort == "oldest":
-        return query.order_by(PostVersion.posted_at, PostVersion.id)
-    if sort == "views":
-        return query.order_by(Post.view_count.desc().nulls_last(), *newest)
-    return query.order_by(*newest)
+    return Candidates(query.order_by(*orders[sort]), exact)
+
+
+def count_current(
+    connection: Connection,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    *,
+    status: str | None,
+    board_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int | None:
+    # `until` is exclusive here (search's day bounds); callers with an inclusive one don't call.
+    """How many current versions (of live posts, or of all with `status` None) match, counted
+    inside search_fts without reading a version; None where the index cannot say so alone.
+
+    Non-live posts are few: their current versions' keys are subtracted (a probe per match,
+    never a lookup of the big post_versions table per match).
+    """
+    exact_since = since is None or since.microsecond == 0
+    exact_until = until is None or until.microsecond == 0
+    if not (uses_fts(connection) and status in (None, "live") and exact_since and exact_until):
+        return None
+    expression, exact = match_expression(include, exclude, board_id)
+    if not exact:
+        return None
+    low, high = key_range(since, until)
+    where = "search_fts MATCH :match AND rowid >= :low"
+    params: dict[str, object] = {"match": expression, "low": low or 0}
+    if high is not None:
+        where += " AND rowid < :high"
+        params["high"] = high
+    if status == "live":
+        # posts.posted_at is its current version's (archive.store copies it): no lookup of
+        # post_versions; `<` and `>` use the status index where `!=` would scan.
+        others = connection.execute(
+            select(Post.current_version_id, Post.posted_at).where(
+                (Post.status < "live") | (Post.status > "live"),
+                Post.current_version_id.is_not(None),
+            )
+        ).all()
+        if others:
+            where += " AND +rowid NOT IN (SELECT value FROM json_each(:others))"
+            params["others"] = json.dumps([fts_key(i, posted_at) for i, posted_at in others])
+    return connection.scalar(text(f"SELECT count(*) FROM search_fts WHERE {where}"), params)
+
+
+def unindexed_versions(connection: Connection) -> list[int]:
+    """The ids of the versions the index lacks (or, on SQLite, holds under a stale key): empty
+    unless a write was torn or the index edited by hand. For checks; reads every version."""
+    current = (_posts.c.current_version_id == _versions.c.id).label("current")
+    versions = connection.execute(
+        select(_versions.c.id, _versions.c.posted_at, current, _posts.c.board_id).join(
+            _posts, _posts.c.id == _versions.c.post_id
+        )
+    ).all()
+    if not uses_fts(connection):
+        indexed = set(connection.scalars(select(_grams.c.version_id).distinct()))
+        return sorted(v for v, *_ in versions if v not in indexed)
+    # Every document has one token in the board column: its instances list the rowids.
+    connection.exec_driver_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_fts_instances "
+        "USING fts5vocab(main, search_fts, instance)"
+    )
+    keys: set[int] = set()
+    for board_id in {board for *_, board in versions}:
+        keys.update(
+            connection.scalars(
+                text("SELECT doc FROM temp.search_fts_instances WHERE term = :term"),
+                {"term": board_token(board_id)},
+            )
+        )
+    return sorted(
+        version_id
+        for version_id, posted_at, is_current, _ in versions
+        if fts_key(version_id, posted_at, current=bool(is_current)) not in keys
+    )
 
 
 def rows(ids: Sequence[int]) -> Select:
@@ -166,6 +509,11 @@ def rows(ids: Sequence[int]) -> Select:
         .join(Post, PostVersion.post_id == Post.id)
         .where(PostVersion.id.in_(ids))
     )
+
+
+def authors(ids: Sequence[int]) -> Select:
+    """(version id, author) of the versions `ids`."""
+    return select(PostVersion.id, PostVersion.author).where(PostVersion.id.in_(ids))
 
 
 def _chosen_grams(terms: Sequence[str]) -> list[str]:

@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from archive.search_index import unindexed_versions  # noqa: E402
 from replica import ReplicaServer, ReplicaState  # noqa: E402
 
 
@@ -101,7 +102,7 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 def half_written(db: Path) -> list[str]:
     """Posts whose stored state is not whole: no current version, a current version that is not
-    the last, gaps in the numbering, a version without its search index rows."""
+    the last, gaps in the numbering, a version missing from the search index."""
     if not db.exists():
         return []
     problems = [
@@ -120,14 +121,15 @@ def half_written(db: Path) -> list[str]:
         )
         if not (count == top == current)
     ]
-    problems += [
-        f"version {vid} has no search index rows"
-        for (vid,) in rows(
-            db,
-            "SELECT v.id FROM post_versions v WHERE NOT EXISTS "
-            "(SELECT 1 FROM search_grams g WHERE g.version_id = v.id)",
-        )
-    ]
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as connection:
+            problems += [
+                f"version {vid} is not in the search index"
+                for vid in unindexed_versions(connection)
+            ]
+    finally:
+        engine.dispose()
     return problems
 
 

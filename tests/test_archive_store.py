@@ -114,7 +114,9 @@ def test_storing_the_same_page_again_changes_nothing(session):
         "post_versions": 1,
         "view_counts": 1,
         "attachments": 1,
-        "search_grams": 93,  # the bigrams and characters of its title and body
+        # PostgreSQL: the bigrams and characters of its title and body; SQLite indexes them in
+        # the search_fts table instead (archive.search_index).
+        "search_grams": 0 if session.get_bind().dialect.name == "sqlite" else 93,
     }
 
 
