@@ -14,6 +14,7 @@ from sijeong.demo_cli import demo
 from sijeong.dump_cli import dump_command
 from sijeong.reparse_cli import reparse_command
 from sijeong.replica_cli import replica
+from sijeong.schedule_cli import schedule_command
 from sijeong.search_cli import search
 
 
@@ -40,6 +41,7 @@ cli.add_command(search)
 cli.add_command(reparse_command)
 cli.add_command(dump_command)
 cli.add_command(demo)
+cli.add_command(schedule_command)
 
 
 def main() -> None:

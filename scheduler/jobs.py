@@ -1,0 +1,74 @@
+"""The jobs a configuration makes: one `sijeong crawl` per mode, when it runs, and how cron
+would say it.
+
+Job ids are stable (`crawl-incremental`, `crawl-verify`, `crawl-full`), so the service can add
+them with `replace_existing` and a changed configuration replaces the stored job, never doubles it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from crawler.boards import board_by_key
+from scheduler.config import TIMEZONE, Config, ConfigError, When
+
+SEOUL = ZoneInfo(TIMEZONE)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    mode: str
+    when: When
+    argv: tuple[str, ...]  # the `sijeong` arguments of the crawl it runs
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(
+            hour=self.when.hour,
+            minute=self.when.minute,
+            day_of_week=self.when.cron_day_of_week,
+            timezone=SEOUL,
+        )
+
+    def next_run(self, after: datetime) -> datetime:
+        """The first run strictly after `after`, in Asia/Seoul."""
+        return self.trigger().get_next_fire_time(None, after + timedelta(microseconds=1))
+
+
+def make_jobs(config: Config, db_url: str) -> list[Job]:
+    """The configured jobs, in the order they run on a night (incremental, verify, full)."""
+    try:
+        boards = list(dict.fromkeys(board_by_key(b).board_id for b in config.boards))
+    except KeyError as exc:
+        raise ConfigError(f"crawl.boards: {exc.args[0]}") from None
+    jobs = []
+    for mode, when in config.jobs.items():
+        argv = ["crawl", "--mode", mode]
+        for board in boards:
+            argv += ["--board", board]
+        if config.base_url:
+            argv += ["--base-url", config.base_url]
+        argv += ["--db", db_url, "--json"]
+        jobs.append(Job(f"crawl-{mode}", mode, when, tuple(argv)))
+    return jobs
+
+
+def crontab(jobs: list[Job], executable: str, log: str) -> str:
+    """Cron lines equivalent to the schedule (times in Asia/Seoul through CRON_TZ, which cronie
+    and systemd-cron honour; other crons need the machine's clock on KST)."""
+    lines = [
+        "# sijeong: the nightly crawls (sijeong schedule --print-crontab)",
+        f"CRON_TZ={TIMEZONE}",
+    ]
+    for job in jobs:
+        command = shlex.join([executable, *job.argv])
+        lines.append(
+            f"{job.when.minute} {job.when.hour} * * {job.when.cron_day_of_week} "
+            f"{command} >> {shlex.quote(log)} 2>&1"
+        )
+    return "\n".join(lines) + "\n"
