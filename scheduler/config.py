@@ -3,6 +3,7 @@
     [crawl]
     boards = ["BD_0000000022"]          # board ids or names (default: 공지사항)
     base_url = "https://www.gwangju.go.kr"
+    # delay = 1.05                      (seconds between requests; lower it for the replica only)
     # db = "sqlite:////srv/sijeong/archive.sqlite3"   (default: --db, $SIJEONG_DB, the user's file)
 
     [schedule]                          # times are Asia/Seoul
@@ -60,6 +61,7 @@ class Config:
     boards: tuple[str, ...] = ("BD_0000000022",)
     base_url: str | None = None  # None: the real site
     db: str | None = None  # None: --db, $SIJEONG_DB or the default file
+    delay: float | None = None  # None: the crawl's polite default
     jobs: dict[str, When] = field(
         default_factory=lambda: {m: parse_when(DEFAULT_TIMES[m], m) for m in MODES}
     )
@@ -98,7 +100,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         raise ConfigError(f"{where}unknown section [{sorted(unknown)[0]}]")
     crawl = _table(data, "crawl", where)
     schedule = _table(data, "schedule", where)
-    _no_unknown(crawl, {"boards", "base_url", "db"}, "crawl", where)
+    _no_unknown(crawl, {"boards", "base_url", "db", "delay"}, "crawl", where)
     _no_unknown(schedule, {*MODES, "misfire_grace_hours"}, "schedule", where)
 
     boards = crawl.get("boards", list(Config.boards))
@@ -112,6 +114,11 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
     db = crawl.get("db")
     if db is not None and not isinstance(db, str):
         raise ConfigError(f"{where}crawl.db must be a database URL string")
+    delay = crawl.get("delay")
+    if delay is not None and (
+        not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0
+    ):
+        raise ConfigError(f"{where}crawl.delay must be a number of seconds, 0 or more")
     jobs: dict[str, When] = {}
     for mode in MODES:
         text = schedule.get(mode, DEFAULT_TIMES[mode])
@@ -126,6 +133,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         boards=tuple(boards),
         base_url=str(base_url).rstrip("/") if base_url else None,
         db=db,
+        delay=float(delay) if delay is not None else None,
         jobs=jobs,
         misfire_grace_hours=float(grace),
         source=source,

@@ -53,6 +53,8 @@ def make_jobs(config: Config, db_url: str) -> list[Job]:
             argv += ["--board", board]
         if config.base_url:
             argv += ["--base-url", config.base_url]
+        if config.delay is not None:
+            argv += ["--delay", f"{config.delay:g}"]
         argv += ["--db", db_url, "--json"]
         jobs.append(Job(f"crawl-{mode}", mode, when, tuple(argv)))
     return jobs

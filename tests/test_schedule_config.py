@@ -115,7 +115,7 @@ def test_the_command_lists_jobs_and_refuses_bad_input(tmp_path, monkeypatch):
     assert listed.exit_code == 0
     assert "crawl-full" in listed.output and "sun 04:30" in listed.output
     nothing = runner.invoke(cli, ["schedule"])
-    assert nothing.exit_code == 2 and "--list or --print-crontab" in nothing.output
+    assert nothing.exit_code == 2 and "--list, --print-crontab or --once" in nothing.output
     missing = runner.invoke(cli, ["schedule", "--list", "--config", str(tmp_path / "no.toml")])
     assert missing.exit_code == 2 and "no configuration file" in missing.output
     (tmp_path / "bad.toml").write_text("[schedule\n")
