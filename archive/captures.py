@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
 from archive.models import Capture
+from archive.runs import interrupt_stale
 from archive.storage import Store
 from archive.warc import Original, WarcFile, read_record, scan
 
@@ -130,6 +131,12 @@ def indexed_end(session: Session, location: str) -> int | None:
     return session.scalar(
         select(func.max(Capture.offset + Capture.length)).where(Capture.location == location)
     )
+
+
+def recover_interrupted(session: Session, store: Store) -> dict[int, int]:
+    """What every writer does first under the crawl lock: mark the runs a killed process left
+    `running` as interrupted, and cut their WARC files back; run id → bytes cut."""
+    return {run_id: repair_tail(session, store, run_id) for run_id in interrupt_stale(session)}
 
 
 def repair_tail(session: Session, store: Store, run_id: int) -> int:

@@ -28,17 +28,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from archive import finish_run, make_engine, start_run, upgrade
-from archive.captures import payload, repair_tail
+from archive.captures import payload, recover_interrupted
 from archive.db import sqlite_path
 from archive.errors import ArchiveMissing
 from archive.lock import crawl_lock
 from archive.models import Capture, Post
-from archive.runs import interrupt_stale
 from archive.storage import Store
 from archive.store import Change, find_post, known_files, store_post
 from archive.timezone import start_of_day
 from crawler.items import ParsedPost
-from crawler.parsing import DriftError, ParseError, parse_view
+from crawler.parsing import DriftError, ParseError, parse_view, truncated
 from crawler.run import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, software_version
 
 MODE = "reparse"
@@ -114,8 +113,7 @@ def reparse(
         store = Store(Path(options.store)) if options.store else Store.for_archive(options.db_url)
         try:
             with Session(engine) as session:
-                for stale in interrupt_stale(session):  # as a crawl would: see crawler.run
-                    repair_tail(session, store, stale)
+                recover_interrupted(session, store)  # as a crawl does first
                 boards = list(options.boards) or _all_boards(session)
                 run_id = start_run(
                     session,
@@ -213,7 +211,7 @@ def _reparse_post(
             return
         finally:
             session.rollback()  # end the read: parsing holds no transaction (nor SQLite's lock)
-        if _truncated(body):
+        if truncated(body):
             continue
         try:
             post = parse_view(body, capture.url)
@@ -255,12 +253,6 @@ def _store_reparsed(
             capture_id=capture_id,
             observed=False,
         )
-
-
-def _truncated(body: bytes) -> bool:
-    """The crawl's test of a cut-off page (crawler.spiders.board): such a page was a fetch
-    failure, and parsing it would archive half a body."""
-    return b"</html>" not in body[-2048:].lower()
 
 
 def _fail(result: ReparseResult, board_id: str, seq: int, url: str, reason: str) -> None:

@@ -23,10 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import finish_run, make_engine, start_run, upgrade
-from archive.captures import repair_tail
+from archive.captures import recover_interrupted
 from archive.lock import crawl_lock
 from archive.models import Post
-from archive.runs import interrupt_stale
 from archive.storage import Store
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
@@ -105,9 +104,7 @@ def run_crawl(
         store = Store(store_path(options))
         try:
             with Session(engine) as session:
-                repaired = {
-                    stale: repair_tail(session, store, stale) for stale in interrupt_stale(session)
-                }
+                repaired = recover_interrupted(session, store)
                 run_id = start_run(
                     session,
                     mode=options.mode,

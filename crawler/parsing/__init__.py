@@ -22,6 +22,12 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
     return parse_current_view(body, url)
 
 
+def truncated(body: bytes) -> bool:
+    """A page cut off before its end (no `</html>` near the end): a fetch failure, never content
+    — parsing it would archive half a body. The crawl and `reparse` both ask this."""
+    return b"</html>" not in body[-2048:].lower()
+
+
 __all__ = [
     "DriftError",
     "ListingPage",
@@ -32,4 +38,5 @@ __all__ = [
     "UndecodableBody",
     "parse_list",
     "parse_view",
+    "truncated",
 ]

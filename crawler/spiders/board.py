@@ -31,6 +31,7 @@ from crawler.parsing import (
     UndecodableBody,
     parse_list,
     parse_view,
+    truncated,
 )
 from crawler.pipelines import ArchivePipeline, tally
 
@@ -298,7 +299,7 @@ class BoardSpider(scrapy.Spider):
         board_id = response.meta["board_id"]
         if self.drift:
             return None
-        if b"</html>" not in response.body[-2048:].lower():
+        if truncated(response.body):
             self._fail(response.url, board_id, "truncated page (no </html>)", response.meta)
             return None
         try:
