@@ -3,6 +3,7 @@
     python bench/search.py              # 100,000 posts (builds ~/.cache/sijeong-bench/…, reused)
     python bench/search.py --quick      # 5,000 posts, under a minute
     python bench/search.py --posts 20000 --repeat 5 --db /tmp/archive.sqlite3
+    python bench/search.py --quick --db postgresql+psycopg://postgres@127.0.0.1/bench
 
 The archive is written with SQLAlchemy Core in big transactions (replica/corpus.py text, posting
 times shuffled so that id order is not time order, 5% of posts edited once, 2% deleted, two
@@ -12,7 +13,9 @@ class of query (1-, 2-, 3- and 6-syllable terms, two-term AND, filtered), it tim
 `LIKE '%term%'`, and prints p50/p95 per class and the LIKE/search ratio of the p95s.
 Exactness: every query's full result set (`search(limit=None)`) and `count` are compared with a
 substring scan in Python of every text (the ground truth): recall and precision per class.
-The last line sums it up.
+The last line sums it up. `--db` is an SQLite file or an SQLAlchemy URL: on PostgreSQL the
+archive is built into the database if it holds no posts (else reused), and the index is
+`search_grams`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archive import make_engine, reindex, upgrade  # noqa: E402
+from archive.db import display_url, sqlite_path  # noqa: E402
 from archive.models import Board, Post, PostVersion  # noqa: E402
 from archive.search import count, parse_query, search  # noqa: E402
 from replica import corpus  # noqa: E402
@@ -128,8 +132,16 @@ def build(url: str, posts: int, seed: int) -> None:
 
 
 def sizes(session: Session) -> dict[str, int]:
-    """Bytes per table (dbstat); the search index is every search_fts* table."""
+    """Bytes per table (dbstat; on PostgreSQL with its indexes and TOAST); the search index is
+    every search_fts* table on SQLite, search_grams on PostgreSQL."""
     found: dict[str, int] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        for name in ("posts", "post_versions", "search_grams"):
+            found[name] = session.scalar(
+                text("SELECT pg_total_relation_size(CAST(:name AS regclass))"), {"name": name}
+            )
+        found["search index"] = found["search_grams"]
+        return found
     for name, size in session.execute(text("SELECT name, sum(pgsize) FROM dbstat GROUP BY name")):
         key = "search index" if name.startswith("search_fts") else name
         found[key] = found.get(key, 0) + size
@@ -143,8 +155,11 @@ def like_where(term_count: int) -> str:
     )
 
 
-def like_sql(terms: list[str], options: dict, *, page: bool) -> tuple[str, dict]:
-    """The plain scan: LIKE '%term%' on every current version of a live post."""
+def like_sql(
+    terms: list[str], options: dict, *, page: bool, naive: bool = True
+) -> tuple[str, dict]:
+    """The plain scan: LIKE '%term%' on every current version of a live post (instants naive
+    UTC for SQLite's text, aware for PostgreSQL's timestamptz)."""
     where = ["p.status = 'live'", like_where(len(terms))]
     params = {
         f"t{i}": "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -157,12 +172,14 @@ def like_sql(terms: list[str], options: dict, *, page: bool) -> tuple[str, dict]
         from archive.timezone import start_of_day
 
         where.append("v.posted_at >= :since")
-        params["since"] = start_of_day(options["since"]).astimezone(UTC).replace(tzinfo=None)
+        params["since"] = start_of_day(options["since"]).astimezone(UTC)
     if "until" in options:
         from archive.timezone import end_of_day
 
         where.append("v.posted_at < :until")
-        params["until"] = end_of_day(options["until"]).astimezone(UTC).replace(tzinfo=None)
+        params["until"] = end_of_day(options["until"]).astimezone(UTC)
+    if naive:
+        params |= {k: v.replace(tzinfo=None) for k, v in params.items() if k in ("since", "until")}
     source = (
         "FROM posts p JOIN post_versions v ON v.id = p.current_version_id WHERE "
         + " AND ".join(where)
@@ -205,7 +222,8 @@ def ground_truth(session: Session, queries: list[tuple[str, dict]]) -> list[set[
     )
     for seq, version, title, body, board, posted in rows:
         texts = (fold(title), fold(body))
-        posted_at = datetime.fromisoformat(str(posted)).replace(tzinfo=UTC)
+        posted_at = posted if isinstance(posted, datetime) else datetime.fromisoformat(posted)
+        posted_at = posted_at.astimezone(UTC) if posted_at.tzinfo else posted_at.replace(tzinfo=UTC)
         for i, (query, (_, options)) in enumerate(zip(parsed, queries, strict=True)):
             if "board_id" in options and board != options["board_id"]:
                 continue
@@ -218,25 +236,53 @@ def ground_truth(session: Session, queries: list[tuple[str, dict]]) -> list[set[
     return truth
 
 
+def is_empty(url: str) -> bool:
+    """Whether the archive at `url` is missing or holds no posts (then the bench builds it)."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return True
+    upgrade(url)
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as connection:
+            return not connection.scalar(text("SELECT count(*) FROM posts"))
+    finally:
+        engine.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10, help="timings per query (search)")
     parser.add_argument("--like-repeat", type=int, default=3, help="timings per query (LIKE)")
     parser.add_argument("--quick", action="store_true", help="5,000 posts, fewer repeats")
-    parser.add_argument("--db", type=Path, help="SQLite file (built if missing, else reused)")
+    parser.add_argument(
+        "--db",
+        help="SQLite file (built if missing, else reused) or an SQLAlchemy URL such as "
+        "postgresql+psycopg://…/bench (built if it holds no posts, else reused)",
+    )
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()
     if args.quick:
         args.posts, args.repeat, args.like_repeat = 5_000, 5, 2
-    path = args.db or Path(tempfile.gettempdir()) / f"sijeong-bench-search-{args.posts}.sqlite3"
-    url = f"sqlite:///{path}"
-    if not path.exists():
+    if args.db and "://" in args.db:
+        url = args.db
+    else:
+        path = Path(
+            args.db or Path(tempfile.gettempdir()) / f"sijeong-bench-search-{args.posts}.sqlite3"
+        )
+        url = f"sqlite:///{path}"
+    if is_empty(url):
         took, _ = timed(build, url, args.posts, args.seed)
-        print(f"built {args.posts:,} posts in {took / 1000:.1f} s: {path}")
+        print(f"built {args.posts:,} posts in {took / 1000:.1f} s: {display_url(url)}")
     engine = make_engine(url)
     took, indexed = timed(reindex, engine)
     print(f"indexed {indexed:,} versions in {took / 1000:.1f} s (sijeong db reindex)")
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does soon after a bulk load; without statistics the planner guesses.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            took, _ = timed(connection.exec_driver_sql, "ANALYZE")
+        print(f"analyzed in {took / 1000:.1f} s")
     summary = run(engine, args)
     engine.dispose()
     print(summary)
@@ -245,12 +291,16 @@ def main() -> int:
 
 def run(engine, args) -> str:
     with Session(engine) as session:
-        version = session.scalar(text("SELECT sqlite_version()"))
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        version = session.scalar(
+            text("SHOW server_version" if postgresql else "SELECT sqlite_version()")
+        )
         size = sizes(session)
         posts_bytes = size.get("posts", 0) + size.get("post_versions", 0)
         index_bytes = size.get("search index", 0)
         print(
-            f"SQLite {version}; posts {size.get('posts', 0) / 1e6:.1f} MB + post_versions "
+            f"{'PostgreSQL' if postgresql else 'SQLite'} {version}; "
+            f"posts {size.get('posts', 0) / 1e6:.1f} MB + post_versions "
             f"{size.get('post_versions', 0) / 1e6:.1f} MB; search index {index_bytes / 1e6:.1f} MB "
             f"({index_bytes / posts_bytes:.2f} of posts + versions); search_grams "
             f"{size.get('search_grams', 0) / 1e6:.1f} MB"
@@ -271,7 +321,7 @@ def run(engine, args) -> str:
                     took, hits = timed(search, session, query, limit=20, sort="newest", **options)
                     page.append(took)
                     counts.append(timed(count, session, query, **options)[0])
-                sql, params = like_sql(terms, options, page=True)
+                sql, params = like_sql(terms, options, page=True, naive=not postgresql)
                 count_sql, _ = like_sql(terms, options, page=False)
                 for _ in range(args.like_repeat):
                     took, like_ids = timed(like_page_ids, session, sql, params)

@@ -20,6 +20,7 @@ from archive import ArchiveError, check_schema, make_engine, queries, reindex
 from archive import upgrade as upgrade_archive
 from archive.backup import backup_archive
 from archive.check import CheckReport, check_archive, counted
+from archive.copy import CopyFailed, CopyMismatch, CopyResult, copy_archive
 from archive.db import display_url
 from archive.refs import parse_when
 from archive.storage import Store
@@ -237,7 +238,8 @@ def runs(limit: int, fmt: str, db: str | None) -> None:
 
 @click.group(name="db")
 def db_group() -> None:
-    """Look after the archive: create or upgrade it, check it, back it up, rebuild the index.
+    """Look after the archive: create or upgrade it, check it, back it up, rebuild the index,
+    copy it to another database.
 
     \b
     Example:
@@ -246,6 +248,7 @@ def db_group() -> None:
         sijeong db check
         sijeong db backup /srv/backup/archive-2026-11-24.sqlite3
         sijeong db reindex
+        sijeong db copy --to postgresql+psycopg://sijeong@127.0.0.1/sijeong
     """
 
 
@@ -399,3 +402,79 @@ def backup_command(path: Path, db: str | None) -> None:
     for run, count in copied.cut.items():
         click.echo(f"run {run}: {counted(count, 'byte')} past its last indexed record cut")
     click.echo(f"verified: {len(result.report.checks)} checks passed")
+
+
+@db_group.command(name="copy")
+@click.option("--to", "to", required=True, metavar="URL", help="The empty database to copy into.")
+@click.option(
+    "--to-store",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="The copy's store (default: the target's own, as `db check --db URL` finds it).",
+)
+@db_option
+def copy_command(to: str, to_store: Path | None, db: str | None) -> None:
+    """Copy the archive and its store into another, empty database (SQLite ↔ PostgreSQL).
+
+    Every row of every archive table, ids kept; the store's WARC files and downloaded files
+    beside the copy (SQLite: TARGET.store/; PostgreSQL: ~/.local/share/sijeong/stores/…, or
+    --to-store). The search index is rebuilt in the target's form; `apscheduler_jobs`, the
+    scheduler's table, is not copied (the scheduler re-creates its jobs from sijeong.toml).
+    One transaction, committed only when each table's row count and content hash equal the
+    source's; then `db check` runs on the copy. Stop crawls first. Exit codes: 0 copied and
+    verified; 1 the copy failed or differs (nothing kept), or it fails `db check` (kept, to
+    inspect); 2 usage (the target is not empty, or is the source).
+
+    \b
+    Example:
+        sijeong db copy --to postgresql+psycopg://sijeong@127.0.0.1/sijeong
+        sijeong db copy --db postgresql+psycopg://sijeong@127.0.0.1/sijeong \\
+            --to sqlite:////srv/sijeong/archive.sqlite3
+    """
+    url = db_url(db)
+    with (
+        database_errors(url),
+        progress_line(Console(stderr=True), "copying", enabled=True) as progress,
+    ):
+        try:
+            result = copy_archive(url, to, target_store=to_store, progress=progress)
+        except CopyMismatch as exc:
+            raise click.ClickException(
+                f"the copy differs from the source, nothing kept: {exc}"
+            ) from None
+        except (CopyFailed, OSError) as exc:
+            raise click.ClickException(f"the copy failed, nothing kept: {exc}") from None
+    _print_copy(result)
+
+
+def _print_copy(result: CopyResult) -> None:
+    click.echo(
+        f"{result.source} → {result.target}: {counted(result.rows, 'row')} in "
+        f"{len(result.tables)} tables, row counts and content hashes equal"
+    )
+    stored = result.store
+    click.echo(
+        f"store {result.source_store} → {result.target_store}: "
+        f"{counted(stored.files, 'file')} ({counted(stored.files_bytes, 'byte')}), "
+        f"{counted(stored.warcs, 'WARC file')} ({counted(stored.warc_bytes, 'byte')})"
+    )
+    click.echo(f"search index rebuilt: {counted(result.indexed, 'version')}")
+    if stored.damaged:
+        click.echo(
+            f"damaged in the source: {counted(len(stored.damaged), 'file')} whose bytes miss "
+            f"their sha256, copied as they are (`sijeong db check --deep` names them), e.g. "
+            f"{stored.damaged[0]}",
+            err=True,
+        )
+    if not result.report.ok:
+        for check in result.report.checks:
+            for example in check.examples:
+                click.echo(f"{check.name}: {example}", err=True)
+        raise click.ClickException(
+            f"the copy is complete but fails db check "
+            f"({counted(result.report.problems, 'problem')}); run "
+            f"`sijeong db check --db {result.target}`"
+        )
+    click.echo(f"db check on the copy: {len(result.report.checks)} checks passed")
+    if result.target_store != Store.for_archive(result.target_url).root:
+        click.echo(f"use it with SIJEONG_DB={result.target} SIJEONG_STORE={result.target_store}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -69,9 +71,9 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def pg_url():
-    """A PostgreSQL database of this test's own, dropped afterwards."""
+@contextmanager
+def _pg_database() -> Iterator[str]:
+    """The URL of a new PostgreSQL database, dropped afterwards."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
     pytest.importorskip(
         "psycopg", reason="psycopg is not installed (pip install 'sijeong[postgres]')"
@@ -88,6 +90,20 @@ def pg_url():
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL database of this test's own, dropped afterwards."""
+    with _pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_module_url():
+    """A PostgreSQL database shared by a module's tests (Hypothesis examples), dropped after."""
+    with _pg_database() as url:
+        yield url
 
 
 @pytest.fixture

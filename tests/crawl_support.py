@@ -23,12 +23,13 @@ class Crawl:
 
 
 def crawl(
-    db: Path, base_url: str, *args: str, timeout: float = 120, json_line: bool = True
+    db: Path | str, base_url: str, *args: str, timeout: float = 120, json_line: bool = True
 ) -> Crawl:
-    """`sijeong crawl --json` against `base_url`, into the SQLite file `db`; delay 0 unless given
-    (`--delay default` leaves the polite default)."""
+    """`sijeong crawl --json` against `base_url`, into the SQLite file `db` (or the archive at
+    the URL `db`); delay 0 unless given (`--delay default` leaves the polite default)."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--base-url", base_url]
-    argv += ["--db", f"sqlite:///{db}", *(["--json"] if json_line else []), *args]
+    argv += ["--db", url, *(["--json"] if json_line else []), *args]
     if "--delay" not in args:
         argv += ["--delay", "0"]
     elif args[args.index("--delay") + 1] == "default":

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from archive_fixtures import BRIEFING, NOTICE
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from archive.migrate import head_revision
 from sijeong.cli import cli
@@ -269,13 +269,15 @@ def test_reading_a_missing_archive_is_an_error_and_creates_nothing(tmp_path, mon
     assert list(tmp_path.iterdir()) == []
 
 
-def test_reading_a_database_without_the_schema_says_to_upgrade(tmp_path):
-    path = tmp_path / "other.sqlite3"
-    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
-    result = run("changes", "--db", f"sqlite:///{path}")
+def test_reading_a_database_without_the_schema_says_to_upgrade(db_url):
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x integer)"))
+    engine.dispose()
+    result = run("changes", "--db", db_url)
     assert (result.exit_code, result.stderr) == (
         2,
-        f"Error: sqlite:///{path} is not a sijeong archive yet (run `sijeong db upgrade`)\n",
+        f"Error: {db_url} is not a sijeong archive yet (run `sijeong db upgrade`)\n",
     )
 
 
@@ -287,18 +289,21 @@ def test_a_bad_database_url_is_a_usage_error():
     )
 
 
-def test_db_upgrade_creates_the_archive_then_finds_it_current(tmp_path, monkeypatch):
-    monkeypatch.setenv("SIJEONG_DB", f"sqlite:///{tmp_path}/new/dir/archive.sqlite3")
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_db_upgrade_creates_the_archive_then_finds_it_current(
+    backend, request, tmp_path, monkeypatch
+):
+    url = (
+        f"sqlite:///{tmp_path}/new/dir/archive.sqlite3"  # its folder made too
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    monkeypatch.setenv("SIJEONG_DB", url)
     head = head_revision()
     created = run("db", "upgrade")
-    assert (created.exit_code, created.stdout) == (
-        0,
-        f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: created at schema {head}\n",
-    )
+    assert (created.exit_code, created.stdout) == (0, f"{url}: created at schema {head}\n")
     again = run("db", "upgrade")
-    assert (
-        again.stdout == f"sqlite:///{tmp_path}/new/dir/archive.sqlite3: already at schema {head}\n"
-    )
+    assert again.stdout == f"{url}: already at schema {head}\n"
     assert run_json("changes") == []
 
 

@@ -1,4 +1,5 @@
-"""A crawl writing while archivists read: on SQLite, a reader process never fails.
+"""A crawl writing while archivists read: a reader process never fails (SQLite's WAL and busy
+timeout; PostgreSQL's read-only transactions).
 
 The writer process stores batches of edited posts and listing observations in a loop (each batch
 one transaction holding the write lock); the reader process runs `show`, `history` and `changes`
@@ -17,6 +18,8 @@ from conftest import ROOT
 from sqlalchemy.orm import Session
 
 from archive import make_engine, store_post, upgrade
+
+pytest_plugins = ["archive_fixtures"]  # db_url: SQLite, then PostgreSQL
 
 SECONDS = 4.0
 SEQS = range(16000, 16020)
@@ -71,8 +74,8 @@ print(json.dumps({"ok": ok, "failures": failures}))
 """
 
 
-def test_readers_never_fail_while_a_crawl_writes(tmp_path):
-    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+def test_readers_never_fail_while_a_crawl_writes(db_url):
+    url = db_url
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:

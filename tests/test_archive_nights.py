@@ -1,7 +1,8 @@
 """Simulated nights on the replica: what the archive reports is exactly what was scripted.
 
 Each night runs what the scheduler runs: an incremental crawl, then a verify of every post (edits of
-the body are invisible on list pages). Night 1 is the backfill.
+the body are invisible on list pages). Night 1 is the backfill. The crawls write SQLite; what the
+archive reports is read from that file and from a PostgreSQL copy of it (`sijeong db copy`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from datetime import datetime
 import pytest
 from crawl_support import ROOT, crawl
 
+from archive.copy import copy_archive
 from replica import ReplicaServer, ReplicaState
 from replica.state import SEOUL
 
 NOTICE = "BD_0000000022"
 
 
-def cli_json(db, *args):
+def cli_json(url, *args):
     done = subprocess.run(
-        [sys.executable, "-m", "sijeong.cli", *args, "--db", f"sqlite:///{db}", "--format", "json"],
+        [sys.executable, "-m", "sijeong.cli", *args, "--db", url, "--format", "json"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -76,8 +78,20 @@ def nights(tmp_path_factory):
     }
 
 
-def test_changes_are_exactly_what_was_scripted(nights):
-    events = cli_json(nights["db"], "changes")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request, nights, tmp_path, monkeypatch) -> str:
+    """The nights' archive: the crawled SQLite file, then a PostgreSQL copy of it (db copy)."""
+    url = f"sqlite:///{nights['db']}"
+    if request.param == "sqlite":
+        return url
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # the copy's store
+    target = request.getfixturevalue("pg_url")
+    copy_archive(url, target)
+    return target
+
+
+def test_changes_are_exactly_what_was_scripted(nights, archive_url):
+    events = cli_json(archive_url, "changes")
     after_backfill = [
         (e["kind"], e["seq"]) for e in events if e["run_id"] != nights["backfill"]["run_id"]
     ]
@@ -101,11 +115,11 @@ def test_the_nights_count_what_happened(nights):
     assert (inc4["new"], inc4["changed"], ver4["changed"], ver4["unchanged"]) == (0, 0, 0, 26)
 
 
-def test_every_edit_is_a_version_and_a_view_bump_never_is(nights):
-    body = cli_json(nights["db"], "history", str(nights["body_edited"]))
-    title = cli_json(nights["db"], "history", str(nights["title_edited"]))
-    viewed = cli_json(nights["db"], "history", str(nights["viewed"]))
-    replaced = cli_json(nights["db"], "history", str(nights["file_replaced"]))
+def test_every_edit_is_a_version_and_a_view_bump_never_is(nights, archive_url):
+    body = cli_json(archive_url, "history", str(nights["body_edited"]))
+    title = cli_json(archive_url, "history", str(nights["title_edited"]))
+    viewed = cli_json(archive_url, "history", str(nights["viewed"]))
+    replaced = cli_json(archive_url, "history", str(nights["file_replaced"]))
     assert [v["version"] for v in body["versions"]] == [1, 2]
     assert [v["changed"] for v in replaced["versions"]] == [[], ["files"]]
     assert [v["version"] for v in title["versions"]] == [1, 2]
@@ -114,10 +128,10 @@ def test_every_edit_is_a_version_and_a_view_bump_never_is(nights):
     assert len(counts) == 2 and counts[1] - counts[0] == 250
 
 
-def test_show_as_of_gives_the_post_as_it_was(nights):
-    now = cli_json(nights["db"], "show", str(nights["body_edited"]))
+def test_show_as_of_gives_the_post_as_it_was(nights, archive_url):
+    now = cli_json(archive_url, "show", str(nights["body_edited"]))
     then = cli_json(
-        nights["db"], "show", str(nights["body_edited"]), "--as-of", nights["before_edits"]
+        archive_url, "show", str(nights["body_edited"]), "--as-of", nights["before_edits"]
     )
     assert now["body_text"] == "본문을 고쳤습니다.\n\n새 문단" and now["version"] == 2
     assert then["version"] == 1 and then["body_text"] != now["body_text"]

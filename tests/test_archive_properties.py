@@ -27,9 +27,13 @@ EDITS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('properties') / 'archive.sqlite3'}"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def engine(request, tmp_path_factory) -> Iterator[Engine]:
+    """The module's archive (each example stores posts of its own): SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('properties') / 'archive.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_module_url")
     upgrade(url)
     engine = make_engine(url)
     yield engine

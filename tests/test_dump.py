@@ -153,6 +153,28 @@ def test_every_format_round_trips_every_post_version_and_view_count(crawled, ful
             assert {k: dumped[key][k] for k in values} == values, (table, key)
 
 
+def test_a_postgresql_archive_dumps_the_same_rows(
+    crawled, full_dump, pg_url, tmp_path, monkeypatch
+):
+    """The crawled archive copied into PostgreSQL (`sijeong db copy`) dumps what it dumps on
+    SQLite, file by file and row by row."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the copy's store
+    copied = CliRunner().invoke(cli, ["db", "copy", "--db", f"sqlite:///{crawled}", "--to", pg_url])
+    assert copied.exit_code == 0, copied.output
+    out = tmp_path / "pg"
+    result = run_dump(str(out), "--db", pg_url)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in full_dump.iterdir())
+    tables = [p.name for p in full_dump.iterdir() if p.name.split(".")[0] in BY_NAME]
+    assert len(tables) == len(BY_NAME) * len(FORMATS)
+    for name in tables:
+        assert read_dump(out / name) == read_dump(full_dump / name), name
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    expected = json.loads((full_dump / "manifest.json").read_text(encoding="utf-8"))
+    rows = {f["path"]: f["rows"] for f in manifest["files"]}
+    assert rows == {f["path"]: f["rows"] for f in expected["files"]}
+
+
 def test_every_row_carries_board_seq_and_url_and_times_carry_an_offset(full_dump):
     for table in ("posts", "versions", "attachments", "view_counts"):
         first = json.loads((full_dump / f"{table}.jsonl").open(encoding="utf-8").readline())
@@ -253,8 +275,10 @@ def test_a_missing_archive_or_dump_dir_exits_2(tmp_path):
 
 
 @pytest.fixture
-def crafted(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+def crafted(db_url) -> str:
+    """An archive of posts made to trip spreadsheets and to carry personal data, on SQLite and
+    on PostgreSQL."""
+    url = db_url
     upgrade(url)
     engine = make_engine(url)
     posts = [

@@ -104,12 +104,14 @@ def test_a_full_dump_and_two_incrementals_equal_a_full_dump_at_the_end(
     assert run_dump("--verify", str(dumps[2])).exit_code == 0
 
 
-def test_a_chain_over_real_crawls_of_the_replica_equals_a_full_dump(fresh_site, tmp_path):
+def test_a_chain_over_real_crawls_of_the_replica_equals_a_full_dump(
+    fresh_site, db_url, tmp_path, monkeypatch
+):
     """The same, with what crawls really do: sightings, view counts, file digests filled in on
     old versions, an edit, a new post and a deletion (confirmed over two runs)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # a PostgreSQL archive's store
     state, board = fresh_site.state, "BD_0000000022"
-    db = tmp_path / "archive.sqlite3"
-    url = f"sqlite:///{db}"
+    db = url = db_url
     seqs = state.seqs(board)
     with_file = next(s for s in reversed(seqs[:-4]) if state.get(board, s).attachments)
     steps = [
