@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 CHUNK = 1 << 20
 _DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -50,6 +50,26 @@ def warc_date(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class _Gzip6(GzippingWrapper):
+    """One gzip member per record at level 6: warcio's level 9 costs three times the CPU
+    (2.2 ms against 0.75 ms for a 109 KB view page, measured) for the same size."""
+
+    def __init__(self, out):
+        super().__init__(out)
+        self.compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+
+class _Writer(WARCWriter):
+    def _write_warc_record(self, out, record):
+        if not self.gzip:
+            return super()._write_warc_record(out, record)
+        self.gzip = False  # warcio would wrap `out` at level 9 itself; it flushes the wrapper
+        try:
+            super()._write_warc_record(_Gzip6(out), record)
+        finally:
+            self.gzip = True
+
+
 class WarcFile:
     """A run's WARC file, opened for appending (a record is never overwritten)."""
 
@@ -57,7 +77,7 @@ class WarcFile:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: BinaryIO = path.open("ab")
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="WARC/1.1")
+        self._writer = _Writer(self._fh, gzip=True, warc_version="WARC/1.1")
         if self._fh.tell() == 0:
             self._write(self._writer.create_warcinfo_record(path.name, info))
             self._fh.flush()
