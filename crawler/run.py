@@ -36,8 +36,9 @@ VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this 
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
 KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
-# deletion, files downloaded, failed and skipped (over the size cap, off the site).
-DETAILS = ("listed", "missing", "files", "files_failed", "files_skipped")
+# deletion, files downloaded, failed and skipped (over the size cap, off the site); list pages
+# read (rows per page is what the scheduler's low-numbers warning watches).
+DETAILS = ("listed", "list_pages", "missing", "files", "files_failed", "files_skipped")
 
 
 @dataclass(frozen=True)

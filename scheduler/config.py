@@ -11,6 +11,19 @@
     verify = "daily 03:40"              # the nightly re-check slice
     full = "sun 04:30"                  # the weekly sweep
     misfire_grace_hours = 6             # a run missed while the machine slept still runs, once
+    # verify_slice = "all"              (posts a verify night re-checks; default: the crawl's)
+
+    [notify]                            # optional: nothing is sent unless a target is set
+    # webhook = "https://chat.example.org/hooks/sijeong"    (a JSON POST per run worth telling)
+    # email_to = ["archivist@example.org"]                   (and smtp_host, smtp_port = 25,
+    #   smtp_starttls = false, smtp_user, smtp_password_env = "SIJEONG_SMTP_PASSWORD", email_from)
+    on = ["failure", "changes", "stale", "warning"]         # which runs are worth telling
+    stale_days = 14                     # "stale": no new post for this many days (0: never)
+
+A run is worth telling for "failure" (exit code not 0; a run skipped because another crawl held
+the lock is not one), "changes" (new, changed, unlisted, deleted or restored posts), "stale"
+and "warning" (a run whose list rows or requests fell below half the usual: a layout or access
+problem). One notification per run, whatever the number of reasons.
 
 A job is "daily HH:MM", "DAY HH:MM" (mon … sun, or a list "mon,thu HH:MM") or "off". The file is
 found by `--config`, else `$SIJEONG_CONFIG`, else `~/.config/sijeong/sijeong.toml`; with no file
@@ -30,6 +43,7 @@ from urllib.parse import urlsplit
 ENV_CONFIG = "SIJEONG_CONFIG"
 TIMEZONE = "Asia/Seoul"
 MODES = ("incremental", "verify", "full")
+REASONS = ("failure", "changes", "stale", "warning")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMES = {"incremental": "daily 03:10", "verify": "daily 03:40", "full": "sun 04:30"}
 _WHEN = re.compile(r"(?P<days>daily|[a-z]{3}(?:,[a-z]{3})*)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})")
@@ -57,6 +71,27 @@ class When:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Where and when to tell someone about a run (scheduler/notify.py sends it)."""
+
+    webhook: str | None = None
+    email_to: tuple[str, ...] = ()
+    email_from: str | None = None  # None: sijeong@<host name>
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password_env: str = "SIJEONG_SMTP_PASSWORD"  # the password never sits in the file
+    on: tuple[str, ...] = REASONS
+    stale_days: int = 14
+    timeout: float = 10.0  # seconds for the webhook or the SMTP server to answer
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.webhook or self.email_to)
+
+
+@dataclass(frozen=True)
 class Config:
     boards: tuple[str, ...] = ("BD_0000000022",)
     base_url: str | None = None  # None: the real site
@@ -66,6 +101,8 @@ class Config:
         default_factory=lambda: {m: parse_when(DEFAULT_TIMES[m], m) for m in MODES}
     )
     misfire_grace_hours: float = 6.0
+    verify_slice: str | None = None  # None: the crawl's default slice
+    notify: Notify = field(default_factory=Notify)
     source: Path | None = None  # the file read, if any
 
 
@@ -95,13 +132,13 @@ def load_config(option: str | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
     where = f"{source}: " if source else ""
-    unknown = set(data) - {"crawl", "schedule"}
+    unknown = set(data) - {"crawl", "schedule", "notify"}
     if unknown:
         raise ConfigError(f"{where}unknown section [{sorted(unknown)[0]}]")
     crawl = _table(data, "crawl", where)
     schedule = _table(data, "schedule", where)
     _no_unknown(crawl, {"boards", "base_url", "db", "delay"}, "crawl", where)
-    _no_unknown(schedule, {*MODES, "misfire_grace_hours"}, "schedule", where)
+    _no_unknown(schedule, {*MODES, "misfire_grace_hours", "verify_slice"}, "schedule", where)
 
     boards = crawl.get("boards", list(Config.boards))
     if not (isinstance(boards, list) and boards and all(isinstance(b, str) for b in boards)):
@@ -129,6 +166,11 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
     grace = schedule.get("misfire_grace_hours", Config.misfire_grace_hours)
     if not isinstance(grace, int | float) or isinstance(grace, bool) or not 0 < grace <= 72:
         raise ConfigError(f"{where}schedule.misfire_grace_hours must be a number of hours, 0–72")
+    verify_slice = schedule.get("verify_slice")
+    if verify_slice is not None:
+        verify_slice = str(verify_slice).strip().lower()
+        if verify_slice != "all" and not (verify_slice.isdigit() and int(verify_slice) > 0):
+            raise ConfigError(f'{where}schedule.verify_slice must be a number of posts or "all"')
     return Config(
         boards=tuple(boards),
         base_url=str(base_url).rstrip("/") if base_url else None,
@@ -136,7 +178,62 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         delay=float(delay) if delay is not None else None,
         jobs=jobs,
         misfire_grace_hours=float(grace),
+        verify_slice=verify_slice,
+        notify=parse_notify(_table(data, "notify", where), where),
         source=source,
+    )
+
+
+def parse_notify(table: dict[str, Any], where: str) -> Notify:
+    known = {
+        "webhook", "email_to", "email_from", "smtp_host", "smtp_port", "smtp_starttls",
+        "smtp_user", "smtp_password_env", "on", "stale_days", "timeout_seconds",
+    }  # fmt: skip
+    _no_unknown(table, known, "notify", where)
+    webhook = table.get("webhook")
+    if webhook is not None:
+        parts = urlsplit(str(webhook))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{where}notify.webhook must be an http(s) URL, not {webhook!r}")
+    email_to = table.get("email_to", [])
+    if isinstance(email_to, str):
+        email_to = [email_to]
+    if not (isinstance(email_to, list) and all(isinstance(a, str) and "@" in a for a in email_to)):
+        raise ConfigError(f"{where}notify.email_to must be a list of e-mail addresses")
+    on = table.get("on", list(REASONS))
+    if not (isinstance(on, list) and all(r in REASONS for r in on)):
+        raise ConfigError(f"{where}notify.on must be a list of {', '.join(REASONS)}")
+    for key, kind in (("smtp_port", int), ("stale_days", int), ("timeout_seconds", int | float)):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise ConfigError(f"{where}notify.{key} must be a number")
+    port, stale = table.get("smtp_port", 25), table.get("stale_days", Notify.stale_days)
+    timeout = table.get("timeout_seconds", Notify.timeout)
+    if not 0 < port < 65536 or stale < 0 or not 0 < timeout <= 300:
+        raise ConfigError(
+            f"{where}notify: smtp_port must be 1–65535, stale_days 0 or more, timeout_seconds 0–300"
+        )
+    strings = {}
+    for key in ("email_from", "smtp_host", "smtp_user", "smtp_password_env"):
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{where}notify.{key} must be a string")
+        strings[key] = value
+    starttls = table.get("smtp_starttls", False)
+    if not isinstance(starttls, bool):
+        raise ConfigError(f"{where}notify.smtp_starttls must be true or false")
+    return Notify(
+        webhook=str(webhook) if webhook else None,
+        email_to=tuple(email_to),
+        email_from=strings["email_from"],
+        smtp_host=strings["smtp_host"] or Notify.smtp_host,
+        smtp_port=port,
+        smtp_starttls=starttls,
+        smtp_user=strings["smtp_user"],
+        smtp_password_env=strings["smtp_password_env"] or Notify.smtp_password_env,
+        on=tuple(dict.fromkeys(on)),
+        stale_days=stale,
+        timeout=float(timeout),
     )
 
 

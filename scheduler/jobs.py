@@ -49,6 +49,8 @@ def make_jobs(config: Config, db_url: str) -> list[Job]:
     jobs = []
     for mode, when in config.jobs.items():
         argv = ["crawl", "--mode", mode]
+        if mode == "verify" and config.verify_slice:
+            argv += ["--slice", config.verify_slice]
         for board in boards:
             argv += ["--board", board]
         if config.base_url:

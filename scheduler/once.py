@@ -3,16 +3,13 @@
 A job is due when its latest scheduled time is past, no more than the misfire grace ago, and
 the ledger has no run of its mode that started since. So a run missed while the machine slept
 happens once when cron next calls (not never, not once per missed night), and calling `--once`
-twice runs nothing the second time. Each run is `sijeong crawl` in a subprocess (Twisted's
-reactor cannot restart); the crawl takes the archive's lock itself.
+twice runs nothing the second time. Each run is `sijeong crawl` in a subprocess, reported and
+notified like the service's (scheduler/runner.py); the crawl takes the archive's lock itself.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +21,8 @@ from archive.errors import ArchiveMissing
 from archive.models import CrawlRun
 from scheduler.config import Config
 from scheduler.jobs import Job
+from scheduler.report import Report
+from scheduler.runner import Runner
 
 LOOKBACK = timedelta(days=8)  # a weekly job has fired within the last 8 days
 
@@ -32,8 +31,7 @@ LOOKBACK = timedelta(days=8)  # a weekly job has fired within the last 8 days
 class Outcome:
     job: Job
     due_at: datetime
-    exit_code: int
-    summary: dict  # the crawl's --json line ({} if it printed none)
+    report: Report  # the run's report (exit code, counts, notifications)
 
 
 def previous_fire(job: Job, now: datetime) -> datetime | None:
@@ -66,30 +64,13 @@ def due_jobs(
 
 
 def run_due(
-    jobs: Sequence[Job],
-    config: Config,
-    db_url: str,
-    now: datetime,
-    run: Callable[[Sequence[str]], subprocess.CompletedProcess] | None = None,
+    jobs: Sequence[Job], config: Config, db_url: str, now: datetime, runner: Runner | None = None
 ) -> list[Outcome]:
-    """Run the due jobs one after another; what each ended with."""
-    run = run or _sijeong
-    outcomes = []
-    for job, fire in due_jobs(jobs, config, db_url, now):
-        done = run(job.argv)
-        lines = (done.stdout or "").strip().splitlines()
-        try:
-            summary = json.loads(lines[-1]) if lines else {}
-        except json.JSONDecodeError:
-            summary = {}
-        outcomes.append(Outcome(job, fire, done.returncode, summary))
-    return outcomes
-
-
-def _sijeong(argv: Sequence[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sijeong.cli", *argv], capture_output=True, text=True
-    )
+    """Run the due jobs one after another (each reported, and notified as configured)."""
+    runner = runner or Runner(config, db_url)
+    return [
+        Outcome(job, fire, runner.run(job)) for job, fire in due_jobs(jobs, config, db_url, now)
+    ]
 
 
 def _last_started(db_url: str) -> dict[str, datetime]:

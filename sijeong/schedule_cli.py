@@ -1,23 +1,30 @@
 """`sijeong schedule`: the nightly crawls, as configured in `sijeong.toml` (see scheduler/config.py).
 
-Built so far: `--list` (the jobs and their next runs in KST), `--print-crontab` (the cron lines
-that run the same crawls) and `--once` (run what is due, for cron). The APScheduler service comes
-with the rest of the scheduler issue.
+With no flag it is the service (scheduler/service.py) that runs the crawls until SIGTERM or
+Ctrl-C; `--once` runs what is due and exits (for cron), `--list` shows the jobs and their next
+runs in KST and `--print-crontab` the cron lines that run the same crawls.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
+import signal
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from archive.db import display_url
 from scheduler.config import TIMEZONE, ConfigError, load_config
 from scheduler.jobs import SEOUL, crontab, make_jobs
 from scheduler.once import run_due
+from scheduler.report import COUNTS
+from scheduler.runner import Runner
+from scheduler.service import Service
 from sijeong.archive_cli import db_option
 from sijeong.config import db_url
 from sijeong.errors import UsageError
@@ -45,34 +52,43 @@ from sijeong.errors import UsageError
     metavar="FILE",
     help="With --print-crontab: where cron appends the crawls' output.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Log each start and APScheduler's steps too.")
 @db_option
-def schedule_command(config_file, list_jobs, print_crontab, once, log, db) -> None:
+def schedule_command(config_file, list_jobs, print_crontab, once, log, verbose, db) -> None:
     """The nightly crawls: a daily incremental crawl and verify slice, a weekly full sweep.
 
-    Times are Asia/Seoul. The schedule is plain data in sijeong.toml ([crawl] boards, base_url,
-    db; [schedule] incremental, verify, full as "daily 03:10", "sun 04:30" or "off").
+    With no flag, runs as a service until SIGTERM or Ctrl-C (the running crawl is stopped
+    cleanly and recorded as interrupted). Times are Asia/Seoul. The schedule is plain data in
+    sijeong.toml ([crawl] boards, base_url, db, delay; [schedule] incremental, verify, full as
+    "daily 03:10", "sun 04:30" or "off"; [notify] webhook, email_to, on, stale_days). Jobs are
+    kept in the archive database (table apscheduler_jobs). After each run a report line is
+    logged, kept in the ledger (sijeong runs --format json: stats.report) and, if configured,
+    sent by webhook (a JSON POST) and/or e-mail on failure, changes, staleness or low numbers.
 
     \b
     Example:
+        sijeong schedule                             # the service (systemd: see README)
         sijeong schedule --list
         sijeong schedule --print-crontab --log /var/log/sijeong.log | crontab -
         sijeong schedule --list --config /etc/sijeong/sijeong.toml
         */15 * * * *  sijeong schedule --once        # a crontab line
 
-    Exit codes (--once): 0 ok or nothing due, else the first failing crawl's (1 failed,
-    3 drift, 4 lock held, 5 unreachable, 6 partial); 2 bad configuration.
+    Exit codes: 0 ok, nothing due, or the service stopped by a signal; 2 bad configuration;
+    --once: else the first failing crawl's (1 failed, 3 drift, 4 lock held, 5 unreachable,
+    6 partial).
     """
-    if not (list_jobs or print_crontab or once):
-        raise UsageError(
-            "say what to do: --list, --print-crontab or --once (the service comes next)"
-        )
+    _logging(verbose)
     try:
         config = load_config(config_file)
         jobs = make_jobs(config, config.db or db_url(db))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    url = config.db or db_url(db)
     if once:
-        _run_once(jobs, config, config.db or db_url(db))
+        _run_once(jobs, config, url)
+        return
+    if not (list_jobs or print_crontab):
+        _serve(jobs, config, url)
         return
     if print_crontab:
         executable = shutil.which("sijeong") or f"{sys.executable} -m sijeong.cli"
@@ -91,19 +107,61 @@ def schedule_command(config_file, list_jobs, print_crontab, once, log, db) -> No
 
 def _run_once(jobs, config, url: str) -> None:
     now = datetime.now(SEOUL)
-    outcomes = run_due(jobs, config, url, now)
+    runner = Runner(config, url)
+    with _stop_on_signal(runner.stop):
+        outcomes = run_due(jobs, config, url, now, runner)
     if not outcomes:
         click.echo(f"nothing due at {now:%Y-%m-%d %H:%M} KST")
         return
     for outcome in outcomes:
-        counts = ", ".join(
-            f"{outcome.summary[k]} {k}"
-            for k in ("new", "changed", "unlisted", "deleted", "restored", "failed")
-            if outcome.summary.get(k)
-        )
-        status = outcome.summary.get("status", "no summary")
-        click.echo(
+        report = outcome.report
+        counts = ", ".join(f"{report.counts[k]} {k}" for k in COUNTS if report.counts.get(k))
+        line = (
             f"{outcome.job.id} (due {outcome.due_at:%Y-%m-%d %H:%M} KST): exit "
-            f"{outcome.exit_code} {status}" + (f" — {counts}" if counts else "")
+            f"{report.exit_code} {report.status}" + (f" — {counts}" if counts else "")
         )
-    sys.exit(next((o.exit_code for o in outcomes if o.exit_code), 0))
+        if report.exit_code and report.message:
+            line += f"; {report.message}"
+        for note in (*report.warnings, *report.stale, *report.notified):
+            line += f"; {note}"
+        click.echo(line)
+    sys.exit(next((o.report.exit_code for o in outcomes if o.report.exit_code), 0))
+
+
+def _serve(jobs, config, url: str) -> None:
+    service = Service(config, url, jobs)
+    service.install_signal_handlers()
+    service.start()
+    logging.getLogger("sijeong.schedule").info(
+        "sijeong schedule: %d jobs on %s; SIGTERM or Ctrl-C stops", len(jobs), display_url(url)
+    )
+    service.wait()
+    logging.getLogger("sijeong.schedule").info("sijeong schedule: stopped")
+
+
+@contextmanager
+def _stop_on_signal(stop):
+    previous = {s: signal.signal(s, lambda *_: stop()) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+class _SeoulFormatter(logging.Formatter):
+    def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
+        return f"{datetime.fromtimestamp(record.created, SEOUL):%Y-%m-%d %H:%M:%S KST}"
+
+
+def _logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SeoulFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("sijeong.schedule")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    apscheduler = logging.getLogger("apscheduler")
+    apscheduler.handlers[:] = [handler]
+    apscheduler.setLevel(logging.INFO if verbose else logging.WARNING)
+    apscheduler.propagate = False

@@ -49,6 +49,28 @@ def test_a_file_sets_boards_times_and_turns_a_job_off(tmp_path):
     assert jobs[1].argv[3:9] == (
         "--board", "BD_0000000022", "--board", "BD_0000000027", "--base-url", "http://127.0.0.1:8022"
     )  # fmt: skip
+    assert not config.notify.enabled and config.notify.on == (
+        "failure",
+        "changes",
+        "stale",
+        "warning",
+    )
+
+
+def test_notifications_and_the_verify_slice_are_configured_in_the_file():
+    config = parse_config(
+        {
+            "schedule": {"verify_slice": "all"},
+            "notify": {"webhook": "http://127.0.0.1:9/hook", "email_to": "a@example.org",
+                       "on": ["failure"], "stale_days": 0, "smtp_port": 2525},
+        }
+    )  # fmt: skip
+    assert config.notify.enabled and config.notify.email_to == ("a@example.org",)
+    assert (config.notify.on, config.notify.stale_days, config.notify.smtp_port) == (
+        ("failure",), 0, 2525
+    )  # fmt: skip
+    verify = make_jobs(config, DB)[1]
+    assert verify.argv[:5] == ("crawl", "--mode", "verify", "--slice", "all")
 
 
 @pytest.mark.parametrize(
@@ -63,6 +85,14 @@ def test_a_file_sets_boards_times_and_turns_a_job_off(tmp_path):
         ({"schedule": {"misfire_grace_hours": 0}}, "misfire_grace_hours must be a number"),
         ({"crawl": {"boards": []}}, "crawl.boards must be a non-empty list"),
         ({"crawl": {"base_url": "ftp://x"}}, "crawl.base_url must be an http(s) URL"),
+        ({"schedule": {"verify_slice": "some"}}, "schedule.verify_slice must be a number"),
+        ({"notify": {"webhok": "http://x"}}, "unknown key notify.webhok"),
+        ({"notify": {"webhook": "x.org/hook"}}, "notify.webhook must be an http(s) URL"),
+        ({"notify": {"email_to": ["nobody"]}}, "notify.email_to must be a list of e-mail"),
+        ({"notify": {"on": ["failure", "sunrise"]}}, "notify.on must be a list of failure"),
+        ({"notify": {"stale_days": -1}}, "stale_days 0 or more"),
+        ({"notify": {"smtp_port": "25"}}, "notify.smtp_port must be a number"),
+        ({"notify": {"smtp_starttls": "yes"}}, "notify.smtp_starttls must be true or false"),
     ],
 )
 def test_a_bad_configuration_is_one_line_naming_the_key(data, message):
@@ -114,8 +144,6 @@ def test_the_command_lists_jobs_and_refuses_bad_input(tmp_path, monkeypatch):
     listed = runner.invoke(cli, ["schedule", "--list", "--db", DB])
     assert listed.exit_code == 0
     assert "crawl-full" in listed.output and "sun 04:30" in listed.output
-    nothing = runner.invoke(cli, ["schedule"])
-    assert nothing.exit_code == 2 and "--list, --print-crontab or --once" in nothing.output
     missing = runner.invoke(cli, ["schedule", "--list", "--config", str(tmp_path / "no.toml")])
     assert missing.exit_code == 2 and "no configuration file" in missing.output
     (tmp_path / "bad.toml").write_text("[schedule\n")

@@ -199,6 +199,7 @@ class BoardSpider(scrapy.Spider):
         self.pages_listed[board.board_id] += 1
         check = self.archive.observe(page.rows)
         tally(self.crawler.stats, board.board_id, "listed", len(page.rows))
+        tally(self.crawler.stats, board.board_id, "list_pages")
         for row in check.to_fetch:
             yield self._view_request(board, row.seq, url=row.url, page=page.page)
         more = page.rows and page.page < page.total_pages
