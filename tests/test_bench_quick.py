@@ -1,0 +1,45 @@
+"""The crawl benches' `--quick` runs, end to end, judged by the summary line each prints last."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def summary_line(bench: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / bench), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines, done.stderr[-3000:]
+    print(done.stdout)
+    assert lines[-1].startswith("summary: "), done.stdout
+    return lines[-1]
+
+
+def test_crawl_bench_archives_every_post_and_measures_both_rates():
+    line = summary_line("crawl.py")
+    figures = {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", line)}
+    assert figures["posts"] == figures["replica_posts"] == 500
+    assert figures["sijeong"] > 0 and figures["bare"] > 0
+    assert abs(figures["ratio"] - figures["sijeong"] / figures["bare"]) <= 0.01
+    assert figures["parse"] > 0 and figures["archive"] > 0 and figures["lxml"] > 0
+    assert figures["peak_rss"] > 0
+
+
+def test_incremental_bench_requests_equal_the_minimum():
+    line = summary_line("incremental.py")
+    nights = re.findall(r"(k\d+|verify)=(\d+)/(\d+)", line)
+    assert [name for name, _, _ in nights] == ["k0", "k1", "k10", "k100", "verify"]
+    for name, requests, minimum in nights:
+        assert int(requests) == int(minimum), f"{name}: {requests} requests, minimum {minimum}"
+    assert "cross_check=ok" in line
+    assert line.endswith("OK")
