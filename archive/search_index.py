@@ -286,8 +286,17 @@ def backfill(connection: Connection) -> int:
 
 
 def backfill_fts(connection: Connection) -> int:
-    """Fill search_fts for every version (it must hold none of them yet); how many."""
-    return _backfill(connection, _insert_fts)
+    """Fill search_fts for every version (it must hold none of them yet), then merge the
+    index into one segment; how many versions.
+
+    A bulk fill leaves the index in many segments, each read by every query: merged, the
+    count of a common three-syllable phrase on 100,000 posts went from 132 ms to 34 ms
+    (measured; 12 s to merge). Nightly crawls add a few small segments that FTS5's automerge
+    keeps in check.
+    """
+    count = _backfill(connection, _insert_fts)
+    connection.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
+    return count
 
 
 def _backfill(connection: Connection, insert_rows) -> int:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from archive import search as search_archive
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
+from archive.search import count as count_archive
 from sijeong.archive_cli import db_option, reading_session, when_option
 from sijeong.archive_output import console, local, print_json
 from sijeong.errors import UsageError
@@ -97,6 +98,14 @@ def search(
             offset=offset,
             sort=sort,
         )
+        found = None
+        if fmt == "table":
+            # All of them: a short page from the start says it; else the index counts them.
+            complete = offset == 0 and (not limit or len(hits) < limit)
+            found = len(hits) if complete else count_archive(
+                session, parsed, board_id=board, author=author, since=start, until=end,
+                status=status, all_versions=all_versions,
+            )  # fmt: skip
     if fmt == "json":
         print_json([hit.to_json() for hit in hits])
     elif fmt == "csv":
@@ -104,11 +113,18 @@ def search(
         writer.writeheader()
         writer.writerows(hit.to_json() for hit in hits)
     else:
-        _print_table(hits, parsed.include)
+        _print_table(hits, parsed.include, found, offset)
 
 
-def _print_table(hits: Sequence[SearchHit], terms: Sequence[str]) -> None:
-    table = Table(caption=f"{len(hits)} shown", caption_justify="left")
+def _print_table(
+    hits: Sequence[SearchHit], terms: Sequence[str], found: int | None, offset: int
+) -> None:
+    if offset == 0 and len(hits) == found:
+        caption = f"{found:,} found"
+    else:
+        shown = f"{offset + 1:,}–{offset + len(hits):,}" if hits else "none"
+        caption = f"{shown} shown of {found:,} found"
+    table = Table(caption=caption, caption_justify="left")
     for name in ("post", "posted (KST)", "title", "author", "views", "v", "snippet"):
         table.add_column(name, overflow="fold", justify="right" if name == "views" else "left")
     for hit in hits:

@@ -62,7 +62,13 @@ def test_search_prints_csv_and_a_table(nights):
     assert table.exit_code == 0, table.output
     assert "BD_0000000022:16223" in table.stdout
     assert "2025 광주 시정 브리핑 (정정)" in table.stdout
-    assert "1 shown" in table.stdout
+    assert "\n1 found" in table.stdout
+    every = ("--all-versions", "--status", "all", "--db", nights)
+    page = run("search", "광", "--limit", "1", "--offset", "1", *every)
+    assert page.exit_code == 0, page.output
+    found = run("search", "광", "--limit", "0", "--format", "json", *every)
+    total = len(json.loads(found.stdout))
+    assert total >= 2 and f"2–2 shown of {total} found" in page.stdout
 
 
 HOSTILE = [
