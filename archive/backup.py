@@ -99,7 +99,7 @@ def backup_archive(db_url: str, target: Path) -> BackupResult:
             except OSError:
                 shutil.rmtree(target_store, ignore_errors=True)
                 raise
-            _fsync(target.parent)
+            fsync_path(target.parent)
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -174,7 +174,7 @@ def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
             cut = {run: repair_tail(session, copy_store, run) for run in runs}
             cut = {run: count for run, count in cut.items() if count}
             for run in cut:
-                _fsync(copy_store.path(Store.warc_location(run)))
+                fsync_path(copy_store.path(Store.warc_location(run)))
     finally:
         engine.dispose()
     warcs = [copy_store.path(location) for location in locations]
@@ -199,7 +199,7 @@ def _checkpoint(copy: Path) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
-    _fsync(copy)
+    fsync_path(copy)
 
 
 def _copy_file(source: Path, target: Path) -> int:
@@ -212,7 +212,8 @@ def _copy_file(source: Path, target: Path) -> int:
         return fout.tell()
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or directory by its path (a directory: so the names in it are durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

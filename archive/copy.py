@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from archive.backup import fsync_path
 from archive.check import CheckReport, check_archive, crawl_holds_lock
 from archive.db import display_url, make_engine, sqlite_path
 from archive.errors import ArchiveError
@@ -295,7 +296,7 @@ def _copy(
                 copied = table_digest(writing, table)
                 if copied != digests[table.name]:
                     raise CopyMismatch(table.name, digests[table.name], copied)
-        _fsync_dir(dst_store.root)
+        fsync_path(dst_store.root)
         return digests, stored, indexed
     except BaseException:
         if store_existed:
@@ -495,11 +496,3 @@ def _copy_file(source: Path, target: Path, stored: StoreCopy) -> tuple[int, str]
         fout.flush()
         os.fsync(fout.fileno())
         return fout.tell(), digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

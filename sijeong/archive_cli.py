@@ -379,9 +379,7 @@ def backup_command(path: Path, db: str | None) -> None:
             raise click.ClickException(f"backup to {path} failed: {exc}") from None
     copied = result.copied
     if not result.ok:
-        for check in result.report.checks:
-            for example in check.examples:
-                click.echo(f"{check.name}: {example}", err=True)
+        _echo_problems(result.report)
         raise click.ClickException(
             f"the copy failed db check ({counted(result.report.problems, 'problem')}): "
             f"nothing kept at {result.path}"
@@ -467,9 +465,7 @@ def _print_copy(result: CopyResult) -> None:
             err=True,
         )
     if not result.report.ok:
-        for check in result.report.checks:
-            for example in check.examples:
-                click.echo(f"{check.name}: {example}", err=True)
+        _echo_problems(result.report)
         raise click.ClickException(
             f"the copy is complete but fails db check "
             f"({counted(result.report.problems, 'problem')}); run "
@@ -478,3 +474,10 @@ def _print_copy(result: CopyResult) -> None:
     click.echo(f"db check on the copy: {len(result.report.checks)} checks passed")
     if result.target_store != Store.for_archive(result.target_url).root:
         click.echo(f"use it with SIJEONG_DB={result.target} SIJEONG_STORE={result.target_store}")
+
+
+def _echo_problems(report: CheckReport) -> None:
+    """Each failed check's examples, one line each, on stderr."""
+    for check in report.checks:
+        for example in check.examples:
+            click.echo(f"{check.name}: {example}", err=True)
