@@ -224,3 +224,23 @@ def test_stopping_the_service_never_moves_a_due_run_on(archive, monkeypatch):
         finally:
             again.shutdown()
     assert recorder.runs == [("crawl-verify", at(23, 2))]
+
+
+def test_the_job_store_lives_in_a_postgresql_archive_too(pg_url, monkeypatch):
+    from sqlalchemy import create_engine, text
+
+    with controlled_clock(monkeypatch, at(23, 2)) as clock:
+        start_service(Config(), pg_url, clock, Recorder(clock)).shutdown()
+        clock.now = at(23, 8)
+        recorder = Recorder(clock)
+        service = start_service(Config(), pg_url, clock, recorder)
+        try:
+            settle(service)
+        finally:
+            service.shutdown()
+    assert sorted(job for job, _ in recorder.runs) == ["crawl-incremental", "crawl-verify"]
+    engine = create_engine(pg_url)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT id FROM apscheduler_jobs ORDER BY id")).all()
+    engine.dispose()
+    assert [row[0] for row in stored] == ["crawl-full", "crawl-incremental", "crawl-verify"]
