@@ -100,12 +100,17 @@ def search(
         )
         found = None
         if fmt == "table":
-            # All of them: a short page from the start says it; else the index counts them.
+            # All of them: a short page from the start says it; SQLite's index counts the rest
+            # in milliseconds. PostgreSQL would read every candidate's text (seconds on a big
+            # archive) just for a caption, so there the caption says how to see more.
             complete = offset == 0 and (not limit or len(hits) < limit)
-            found = len(hits) if complete else count_archive(
-                session, parsed, board_id=board, author=author, since=start, until=end,
-                status=status, all_versions=all_versions,
-            )  # fmt: skip
+            if complete:
+                found = len(hits)
+            elif session.get_bind().dialect.name == "sqlite":
+                found = count_archive(
+                    session, parsed, board_id=board, author=author, since=start, until=end,
+                    status=status, all_versions=all_versions,
+                )  # fmt: skip
     if fmt == "json":
         print_json([hit.to_json() for hit in hits])
     elif fmt == "csv":
@@ -119,10 +124,12 @@ def search(
 def _print_table(
     hits: Sequence[SearchHit], terms: Sequence[str], found: int | None, offset: int
 ) -> None:
-    if offset == 0 and len(hits) == found:
+    shown = f"{offset + 1:,}–{offset + len(hits):,}" if hits else "none"
+    if found is None:
+        caption = f"{shown} shown; more with --offset {offset + len(hits)}, all with --limit 0"
+    elif offset == 0 and len(hits) == found:
         caption = f"{found:,} found"
     else:
-        shown = f"{offset + 1:,}–{offset + len(hits):,}" if hits else "none"
         caption = f"{shown} shown of {found:,} found"
     table = Table(caption=caption, caption_justify="left")
     for name in ("post", "posted (KST)", "title", "author", "views", "v", "snippet"):

@@ -336,6 +336,33 @@ def test_count_equals_the_scan_for_every_query(corpus):
     assert count(corpus, "광주", author="없는 부서") == 0
 
 
+def test_counts_hold_for_texts_stored_decomposed_and_for_mixed_scripts(session):
+    """PostgreSQL counts Hangul terms in SQL, which holds for NFC texts only: texts stored
+    decomposed (a crawl never does) are checked apart, and Latin terms never go to SQL."""
+    run = new_run(session)
+    texts = [
+        ("광주 버스", "노선 개편"),
+        (unicodedata.normalize("NFD", "광주 버스 안내"), "본문"),  # decomposed Hangul
+        ("BUS 광주", unicodedata.normalize("NFD", "버스 정류장 Straße")),
+        ("시장 소식", "STRASSE 광주시"),
+    ]
+    for seq, (title, body) in enumerate(texts, start=1):
+        post = make_post(seq, title=title, body_text=body, files=())
+        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+    for query, include, exclude in [
+        ("광주", ["광주"], []),
+        ("버스", ["버스"], []),
+        ('"광주 버스"', ["광주 버스"], []),
+        ("광주 -버스", ["광주"], ["버스"]),
+        ("bus", ["bus"], []),
+        ("strasse", ["strasse"], []),
+        ("광주 -strasse", ["광주"], ["strasse"]),
+    ]:
+        expected = scan(session, include, exclude)
+        assert count(session, query) == len(expected), query
+        assert found(session, query) == expected, query
+
+
 def test_pages_are_the_scan_in_order_to_the_second_and_below(session):
     """Posts at the same instant, and instants a fraction of a second apart, page in the order
     (posted_at, then version) newest first, whatever the order they were stored in."""
