@@ -36,7 +36,8 @@ from archive.storage import Store, sha256_of
 from archive.warc import Scan, read_record, scan
 
 EXAMPLES = 5  # problems shown per check; the count says how many there are
-_RUN_FILE = re.compile(r"^sijeong-run-(\d+)\.warc\.gz$")
+# A run's WARC file; a distributed run has one per worker (`-<worker>` before the suffix).
+_RUN_FILE = re.compile(r"^sijeong-run-(\d+)(?:-[A-Za-z0-9._-]+)?\.warc\.gz$")
 
 
 @dataclass

@@ -19,8 +19,12 @@ own (Twisted's reactor cannot restart), so its peak RSS (`ru_maxrss`) and CPU ti
 
 Rates are posts (view pages answered) per second over the run's window at the replica: from its
 first request's arrival to its last one's (start-up — imports, migrations — is printed apart).
-`--repeat N` runs both N times in turn and keeps each one's fastest. `--workers` takes only 1 for
-now (one crawl process; more is issue #13).
+`--repeat N` runs both N times in turn and keeps each one's fastest.
+
+`--workers 1,2,3` is another bench (`bench/crawl_workers.py`): distributed crawls with that many
+worker processes on two replica sites with a fixed latency (`--latency`), each site's rate
+limited across workers (`--site-delay`); it prints throughput per worker count and each site's
+request rate against its limit. It needs the local PostgreSQL and Redis.
 
 CPU per post: in the sijeong child, `time.thread_time()` (and wall time) is taken around every
 call of the pure parsing functions (`parse_view`, `parse_list`: parse + normalise) and of the
@@ -285,13 +289,28 @@ def measure(site, work: Path, concurrency: int, repeat: int) -> tuple[dict, dict
     return best_ours, best_bare, pages
 
 
+def _counts(text: str) -> list[int]:
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"worker counts like 1,2,3, not {text!r}")
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=5_000)
     parser.add_argument("--quick", action="store_true", help="500 posts")
     parser.add_argument("--concurrency", type=int, default=1, help="both runs (default 1)")
     parser.add_argument(
-        "--workers", type=int, default=1, choices=[1], help="crawl processes (only 1 for now)"
+        "--workers",
+        type=_counts,
+        help="distributed bench: worker counts, e.g. 1,2,3 (see bench/crawl_workers.py)",
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.1, help="--workers: seconds each answer takes"
+    )
+    parser.add_argument(
+        "--site-delay", type=float, default=0.1, help="--workers: seconds between a site's requests"
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, fastest kept")
     parser.add_argument("--seed", type=int, default=3)
@@ -308,6 +327,13 @@ def main() -> int:
             out = bare_child(Path(url_file), int(concurrency))
         print(json.dumps(out))
         return 0
+
+    if args.workers:
+        sys.path.append(str(ROOT / "bench"))
+        from crawl_workers import main as workers_main
+
+        per_board = 20 if args.quick else (args.posts if args.posts != 5_000 else 60)
+        return workers_main(args.workers, per_board, args.latency, args.site_delay)
 
     posts = 500 if args.quick else args.posts
     board = BOARDS[DEFAULT_BOARD]

@@ -1,17 +1,40 @@
-"""The boards of the 시정소식 menu group, as data.
+"""The SiiRU sites and their boards, as data (the 시정소식 boards of Gwangju are the default).
 
 A board is identified by `board_id`; a post by `(board_id, seq)`, which survives URL and skin
 changes. `skin` says which markup the board's pages use: `notice` (today's 공지사항 skin),
 `press` (보도자료: no author span, subtitle, bodo_* classes, category), `legacy` (the pre-2020
 site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs).
+
+A `Site` is one SiiRU installation: its base URL and the delay between requests it gets from us
+(a distributed crawl keeps to it across all its workers). A board belongs to one site; board ids
+are unique across sites (the merged city's boards are `JG_…`), so `BOARDS` holds them all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 BASE_URL = "https://www.gwangju.go.kr"
+POLITE_DELAY = 1.05  # seconds between requests to one site: ≥ 1 s between arrivals
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    base_url: str
+    delay: float = POLITE_DELAY
+
+
+SITES: dict[str, Site] = {
+    s.name: s
+    for s in (
+        Site("gwangju", BASE_URL),
+        # The merged city (2026): the same CMS on another host. Its board ids below are
+        # an example entry of the registry's shape, not read off saved pages.
+        Site("jeonnam-gwangju", "https://www.jeonnam-gwangju.go.kr"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +44,7 @@ class Board:
     name: str
     skin: str
     base_url: str = BASE_URL
+    site: str = "gwangju"
 
     def list_url(self, page: int = 1, record_count: int = 10, base_url: str | None = None) -> str:
         base = (base_url or self.base_url).rstrip("/")
@@ -54,17 +78,37 @@ BOARDS: dict[str, Board] = {
         # The pre-2020 site's 시정소식 (e광주속삭임 articles), reconstructed from the 2019 seed text;
         # its board id and menuId are our reconstruction, not read off a saved page.
         Board("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy"),
+        *(
+            Board(
+                board_id, page_id, name, skin, SITES["jeonnam-gwangju"].base_url, "jeonnam-gwangju"
+            )
+            for board_id, page_id, name, skin in (
+                ("JG_0000000022", "jg788", "공지사항", "notice"),
+                ("JG_0000000027", "jg789", "보도자료", "press"),
+            )
+        ),
     )
 }
 DEFAULT_BOARD = "BD_0000000022"
 
 
 def board_by_key(key: str) -> Board:
-    """A board by id (`BD_0000000027`) or Korean name (`보도자료`). Raises KeyError with the choices."""
+    """A board by id (`BD_0000000027`), Korean name (`보도자료`, the first site's that has it) or
+    `site:name` (`jeonnam-gwangju:보도자료`). Raises KeyError with the choices."""
     if key in BOARDS:
         return BOARDS[key]
+    site, _, name = key.rpartition(":")
     for board in BOARDS.values():
-        if board.name == key:
+        if board.name == name and (not site or board.site == site):
             return board
     choices = ", ".join(f"{b.board_id} ({b.name})" for b in BOARDS.values())
     raise KeyError(f"unknown board {key!r}; choose one of {choices}")
+
+
+def site_of(board: Board) -> Site:
+    return SITES[board.site]
+
+
+def with_base_url(board: Board, base_url: str) -> Board:
+    """The board served from another address (the replica, a mirror): same ids, same site."""
+    return replace(board, base_url=base_url.rstrip("/"))

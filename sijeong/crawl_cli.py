@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 
 from archive.lock import CrawlLockHeld
-from crawler.boards import BOARDS, DEFAULT_BOARD, board_by_key
+from crawler.boards import BOARDS, DEFAULT_BOARD, SITES, board_by_key
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
 from sijeong.config import db_url
@@ -67,6 +67,51 @@ from sijeong.errors import EXIT_LOCKED, UsageError
     help="Runs that must see an unlisted post's 'no such post' page before it is deleted "
     "(default 2).",
 )
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Coordinate a crawl shared by workers through Redis (--redis); crawls as one of them.",
+)
+@click.option(
+    "--worker",
+    is_flag=True,
+    help="Join the distributed crawl running on --redis (its boards and mode are the coordinator's).",
+)
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="SIJEONG_REDIS",
+    help="Redis of a distributed crawl, e.g. redis://127.0.0.1:6379/0 (or SIJEONG_REDIS).",
+)
+@click.option(
+    "--redis-prefix",
+    metavar="P",
+    help="Key prefix of the crawl in Redis, one per archive sharing a Redis (default sijeong:crawl:).",
+)
+@click.option(
+    "--site-url",
+    "site_urls",
+    multiple=True,
+    metavar="SITE=URL",
+    help="--distributed: the address of one site's boards (e.g. the replica), repeatable.",
+)
+@click.option(
+    "--heartbeat-ttl",
+    type=click.FloatRange(min=1),
+    default=10.0,
+    show_default=True,
+    metavar="S",
+    help="--distributed: a worker silent this long is dead; its unfinished requests go to others.",
+)
+@click.option(
+    "--wait",
+    type=float,
+    default=60.0,
+    show_default=True,
+    metavar="S",
+    help="--worker: seconds to wait for a distributed crawl to start.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
 @db_option
 def crawl(
@@ -79,6 +124,13 @@ def crawl(
     no_files,
     max_file_size,
     confirm,
+    distributed,
+    worker,
+    redis_url,
+    redis_prefix,
+    site_urls,
+    heartbeat_ttl,
+    wait,
     as_json,
     db,
 ) -> None:
@@ -96,6 +148,8 @@ def crawl(
         sijeong crawl                                   # nightly: new and changed posts
         sijeong crawl --mode full --board 보도자료      # weekly sweep of one board
         sijeong crawl --base-url http://127.0.0.1:8022 --delay 0 --json
+        sijeong crawl --distributed --redis redis://127.0.0.1:6379/0 --board 공지사항 --board JG_0000000022
+        sijeong crawl --worker --redis redis://127.0.0.1:6379/0     # on each other worker
     """
     url = db_url(db)
     options = _options(boards, mode, slice_, base_url, delay, timeout, no_files, url)
@@ -104,13 +158,17 @@ def crawl(
         max_file_size=parse_size(max_file_size) if max_file_size else None,
         confirm_deletions=confirm,
     )
+    cluster = _cluster(distributed, worker, redis_url, redis_prefix, site_urls, heartbeat_ttl)
     console = Console(stderr=True, highlight=False)
     try:
         with (
             database_errors(url),
             progress_line(console, "crawling", enabled=not as_json) as on_progress,
         ):
-            result = run_crawl(options, on_progress=on_progress)
+            if cluster is None:
+                result = run_crawl(options, on_progress=on_progress)
+            else:
+                result = _distributed(options, cluster, worker, wait, on_progress)
     except CrawlLockHeld as exc:
         if as_json:
             locked = CrawlResult(None, "locked", EXIT_LOCKED, options.mode, list(options.boards))
@@ -148,6 +206,46 @@ def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> C
     if base_url:
         options["base_url"] = base_url.rstrip("/")
     return CrawlOptions(**options, delay=delay, timeout=timeout or None)
+
+
+def _distributed(options, cluster, worker: bool, wait: float, on_progress) -> CrawlResult:
+    from crawler.distributed_run import NoRunToJoin, run_coordinator, run_worker
+
+    try:
+        if worker:
+            return run_worker(options.db_url, cluster, wait=wait, store=options.store)
+        return run_coordinator(options, cluster, on_progress=on_progress)
+    except NoRunToJoin as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _cluster(distributed, worker, redis_url, prefix, site_urls, heartbeat_ttl):
+    """The Redis side of a distributed crawl (None for a crawl of one process)."""
+    if not (distributed or worker):
+        if site_urls:
+            raise UsageError("--site-url is for --distributed")
+        return None
+    if distributed and worker:
+        raise UsageError("--distributed (the coordinator) or --worker, not both")
+    if not redis_url:
+        raise UsageError("a distributed crawl needs --redis URL (or SIJEONG_REDIS)")
+    if urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise UsageError(f"--redis must be a redis:// URL, not {redis_url!r}")
+    sites = []
+    for item in site_urls:
+        name, _, address = item.partition("=")
+        parts = urlsplit(address)
+        if name not in SITES or parts.scheme not in ("http", "https") or not parts.hostname:
+            choices = ", ".join(SITES)
+            raise UsageError(f"--site-url takes SITE=URL with SITE one of {choices}, not {item!r}")
+        sites.append((name, address.rstrip("/")))
+    try:
+        from crawler.distributed_run import Cluster
+    except ImportError as exc:
+        raise UsageError(
+            f"a distributed crawl needs pip install 'sijeong[distributed]' ({exc})"
+        ) from None
+    return Cluster(redis_url, prefix or "sijeong:crawl:", tuple(sites), heartbeat_ttl)
 
 
 def parse_size(text: str) -> int:
