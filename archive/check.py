@@ -158,6 +158,7 @@ def crawl_holds_lock(session: Session) -> bool:
             text(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
                 " AND classid = 0 AND objid = (:key)::bigint & 4294967295"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"key": PG_CRAWL_LOCK},
         ).scalar_one()

@@ -137,6 +137,8 @@ def _pg_holder(connection) -> str:
             " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.granted"
             " AND l.objid = (:key)::bigint & 4294967295 AND l.classid = 0"
+            # advisory locks are per database: another archive's crawl on the server is not ours
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"key": PG_CRAWL_LOCK},
     ).first()
