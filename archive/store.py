@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
@@ -63,6 +65,7 @@ def store_post(
     listed: bool = True,
     capture_id: int | None = None,
     observed: bool = True,
+    refetch: bool = False,
 ) -> Change:
     """Archive one parsed view page in one transaction, committed (see `write_transaction`).
 
@@ -79,12 +82,16 @@ def store_post(
     `observed=False` is for a page parsed again from a stored capture (`reparse`), not fetched
     now: only the content may change; what crawls observed of the post — last seen, status,
     soft-404 count, a pending list change, its view count — stays as it is.
+
+    `refetch=True` (a file of the page failed to download) leaves the post pending, so that the
+    next crawl that lists it fetches its page again and fills in the missing digests.
     """
     content_hash = post.content_hash.lower()
     if not _SHA256_HEX.fullmatch(content_hash):
         raise ValueError(f"{post.board_id}:{post.seq}: content_hash is not a sha256 hex digest")
     files = dict(files or {})
     with write_transaction(session):
+        _take_turns(session, post.board_id, post.seq)
         _ensure_files(session, files.values(), fetched_at)
         row = find_post(session, post.board_id, post.seq)
         restored = False
@@ -139,7 +146,7 @@ def store_post(
                 )
         if kind != "unchanged":
             record_event(session, kind, row, run_id=run_id, at=fetched_at, version=version)
-        row.listing_pending = False
+        row.listing_pending = refetch
         views = record_view_count(session, row, post.view_count, run_id=run_id, at=fetched_at)
     return Change(kind, version, restored=restored, view_count_changed=views)
 
@@ -312,13 +319,31 @@ def _add_version(
     return number
 
 
+def _take_turns(session: Session, board_id: str, seq: int) -> None:
+    """On PostgreSQL, writers of one post take turns: a lock held to the end of the transaction
+    (an advisory lock on the board and seq), so two crawler processes storing the same post
+    never both insert it, nor both add version N + 1 — the second reads what the first stored.
+    SQLite's write lock serialises writers already."""
+    if session.connection().dialect.name != "postgresql":
+        return
+    board_key = zlib.crc32(board_id.encode("utf-8")) - (1 << 31)  # the int4 of the lock pair
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:board, :seq)"),
+        {"board": board_key, "seq": seq % (1 << 31)},
+    )
+
+
 def _ensure_board(session: Session, board_id: str, url: str) -> None:
     if session.get(Board, board_id) is not None:
         return
     parts = urlsplit(url)
     page_id = parse_qs(parts.query).get("pageId", [None])[0]
     base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
-    session.add(Board(board_id=board_id, page_id=page_id, base_url=base_url))
+    values = {"board_id": board_id, "page_id": page_id, "base_url": base_url}
+    if session.connection().dialect.name == "postgresql":  # another writer may add it now
+        session.execute(pg_insert(Board).values(values).on_conflict_do_nothing())
+        return
+    session.add(Board(**values))
     session.flush()
 
 
@@ -370,8 +395,13 @@ def _fill_in_files(version: PostVersion, files: Mapping[str, FileLike]) -> None:
 
 
 def _ensure_files(session: Session, files, at: datetime) -> None:
+    postgresql = session.connection().dialect.name == "postgresql"
     for f in files:
-        if session.get(StoredFile, f.sha256) is None:
+        if postgresql:  # two posts holding the same file may be stored at once
+            values = dict(sha256=f.sha256, size=f.size, media_type=f.media_type,
+                          location=f.location, first_seen_at=at)  # fmt: skip
+            session.execute(pg_insert(StoredFile).values(values).on_conflict_do_nothing())
+        elif session.get(StoredFile, f.sha256) is None:
             session.add(
                 StoredFile(
                     sha256=f.sha256,
