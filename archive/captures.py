@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
-from archive.models import Capture
+from archive.models import Capture, CrawlRun
 from archive.runs import interrupt_stale
 from archive.storage import Store
 from archive.warc import Original, WarcFile, read_record, scan
@@ -135,8 +135,16 @@ def indexed_end(session: Session, location: str) -> int | None:
 
 def recover_interrupted(session: Session, store: Store) -> dict[int, int]:
     """What every writer does first under the crawl lock: mark the runs a killed process left
-    `running` as interrupted, and cut their WARC files back; run id → bytes cut."""
-    return {run_id: repair_tail(session, store, run_id) for run_id in interrupt_stale(session)}
+    `running` as interrupted, and cut their WARC files back; run id → bytes cut.
+
+    The last run's file is cut back too, whatever its status: a run that failed on a full disk
+    between writing a record and committing its row went on to record its end (`failed`), and
+    leaves a record no row indexes at the end of its file. Each run so repairs the one before."""
+    cut = {run_id: repair_tail(session, store, run_id) for run_id in interrupt_stale(session)}
+    last = session.scalar(select(func.max(CrawlRun.id)))
+    if last is not None and last not in cut:
+        cut[last] = repair_tail(session, store, last)
+    return cut
 
 
 def repair_tail(session: Session, store: Store, run_id: int) -> int:

@@ -71,16 +71,22 @@ class _Writer(WARCWriter):
 
 
 class WarcFile:
-    """A run's WARC file, opened for appending (a record is never overwritten)."""
+    """A run's WARC file, opened for appending (a record is never overwritten).
+
+    Records are made in memory and appended whole: an append that fails (a full disk) is cut
+    back, so the file never ends in part of a record while its process goes on (a kill in the
+    middle of an append is `archive.captures.repair_tail`'s)."""
 
     def __init__(self, path: Path, info: dict[str, str]):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: BinaryIO = path.open("ab")
-        self._writer = _Writer(self._fh, gzip=True, warc_version="WARC/1.1")
-        if self._fh.tell() == 0:
+        self._fh: BinaryIO = path.open("ab", buffering=0)
+        self._end = self._fh.seek(0, os.SEEK_END)
+        self._stage = io.BytesIO()
+        self._writer = _Writer(self._stage, gzip=True, warc_version="WARC/1.1")
+        if self._end == 0:
             self._write(self._writer.create_warcinfo_record(path.name, info))
-            self._fh.flush()
+            self._append()
 
     def write(
         self,
@@ -134,20 +140,35 @@ class WarcFile:
             ),
             warc_headers_dict={**date, "WARC-Concurrent-To": record_id},
         )
+        self._stage.seek(0)
+        self._stage.truncate()
         self._write(request)
-        offset = self._fh.tell()
+        offset = self._end + self._stage.tell()
         self._write(record)
-        length = self._fh.tell() - offset
-        self._fh.flush()
+        length = self._end + self._stage.tell() - offset
+        self._append()
         return Written(record.rec_type, offset, length, record_id)
 
     def _write(self, record) -> None:
         self._writer.write_record(record)
 
+    def _append(self) -> None:
+        """Append the staged records to the file, or leave the file as it was."""
+        data = memoryview(self._stage.getvalue())
+        self._stage.seek(0)
+        self._stage.truncate()
+        start, size = self._end, len(data)
+        try:
+            while data:
+                data = data[self._fh.write(data) :]
+        except BaseException:
+            os.ftruncate(self._fh.fileno(), start)
+            raise
+        self._end = start + size
+
     def close(self) -> None:
         if self._fh.closed:
             return
-        self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
 

@@ -83,9 +83,11 @@ class FetchedFile:
 @dataclass(frozen=True)
 class FetchedPost:
     """What the spider hands the pipeline for one view page: the post, its files, and how it
-    was reached (`listed`: a list page shows it; False for verify and deletion re-checks)."""
+    was reached (`listed`: a list page shows it; False for verify and deletion re-checks).
+    `files_failed`: a file it meant to keep did not come, so the next run fetches the page again."""
 
     post: ParsedPost
     listed: bool = True
     capture_id: int | None = None
     files: tuple[FetchedFile, ...] = ()
+    files_failed: bool = False

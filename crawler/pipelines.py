@@ -100,6 +100,7 @@ class ArchivePipeline:
             files={f.url: f for f in item.files},
             listed=item.listed,
             capture_id=item.capture_id,
+            refetch=item.files_failed,
         )
         tally(self.crawler.stats, post.board_id, change.kind)
         if change.restored:

@@ -13,6 +13,7 @@ expression) is found in a request's path and query answers it, `times` times or 
 | `drop` | the real headers, half the body, then a closed connection |
 | `truncate` | the first `fraction` of the real body, as a complete response |
 | `maintenance` | 200 with a "점검 중" page that is no board page |
+| `soft404` | 200 with the site's "삭제된 게시물입니다." alert, for a post that is live (a soft-404) |
 | `siiru` | 302 → `/siiru.do` (a retired page) |
 | `offsite` | 302 → `http://127.0.0.2:<port>/` (another host; still loopback) |
 | `drift` | the real page without `board_view_head` / `board_list_body` (a changed layout) |
@@ -28,6 +29,8 @@ import socket
 import threading
 from dataclasses import asdict, dataclass, field
 
+from replica import render
+
 KINDS = (
     "status",
     "slow",
@@ -35,12 +38,14 @@ KINDS = (
     "drop",
     "truncate",
     "maintenance",
+    "soft404",
     "siiru",
     "offsite",
     "drift",
     "charset",
     "oversize",
 )
+MSG_DELETED = "삭제된 게시물입니다."  # the site's alert for a deleted post (as replica.server's)
 MAINTENANCE = (
     '<!DOCTYPE html>\n<html lang="ko">\n<head>\n<meta charset="utf-8">\n<title>시스템 점검 안내'
     '</title>\n</head>\n<body>\n<div class="maintenance">\n<h1>시스템 점검 중입니다</h1>\n'
@@ -122,6 +127,8 @@ class Faults:
             return None
         if kind == "maintenance":
             return handler._html(MAINTENANCE)
+        if kind == "soft404":
+            return handler._html(render.alert_page(MSG_DELETED))
         if kind == "siiru":
             return handler._redirect("/siiru.do")
         if kind == "offsite":

@@ -40,6 +40,7 @@ def failures(db) -> list[dict]:
         ("drop", {}, "data loss"),
         ("truncate", {}, "truncated"),
         ("maintenance", {}, "not a board page"),
+        ("soft404", {}, "the site says '삭제된 게시물입니다.'"),
         ("siiru", {}, "redirect to /siiru.do"),
         ("offsite", {}, "redirect to http://127.0.0.2:"),
         ("oversize", {}, "larger than download max size"),
@@ -174,3 +175,27 @@ def test_faults_over_the_admin_api(site):
 def test_retry_after_values(header, seconds):
     now = datetime(2026, 11, 25, tzinfo=UTC)
     assert retry_after(header, now=now) == seconds
+
+
+def test_a_post_whose_files_failed_is_fetched_again_by_the_next_run(tmp_path, site):
+    """A file that failed leaves its post pending: the next crawl fetches the page again and
+    fills in the digests (no new version), so the archive converges to an uninterrupted one."""
+    db = tmp_path / "archive.sqlite3"
+    client = ReplicaClient(site.url)
+    client.add_fault("status", r"fileDownload\.do", status=500)
+    broken = crawl(db, site.url, "--mode", "full")
+    assert broken.code == 6 and broken.summary["new"] == 30
+    missing = "SELECT count(*) FROM post_versions v JOIN attachments a ON a.version_id = v.id "
+    missing += "WHERE a.sha256 IS NULL"
+    assert query(db, missing)[0][0] > 0
+    client.clear_faults()
+    site.state.clear_log()
+    fixed = crawl(db, site.url)  # incremental: nothing new on the list, yet the pending posts
+    assert fixed.code == 0, fixed.stderr
+    assert (fixed.summary["new"], fixed.summary["changed"]) == (0, 0)
+    assert fixed.summary["unchanged"] > 0
+    assert query(db, missing) == [(0,)]
+    assert query(db, "SELECT count(*) FROM post_versions") == [(30,)]
+    assert query(db, "SELECT count(*) FROM posts WHERE listing_pending") == [(0,)]
+    again = crawl(db, site.url)
+    assert again.code == 0 and again.summary["unchanged"] == 0  # nothing pending any more

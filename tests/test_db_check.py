@@ -190,6 +190,30 @@ def test_a_warc_file_being_written_is_checked_up_to_its_indexed_end(archive):
     assert checks["warc files"]["examples"][0].startswith(f"{WARC_2}: unreadable after byte")
 
 
+@pytest.mark.parametrize("damage", [_cut_short, _extra_record], ids=["cut-short", "unindexed"])
+def test_the_next_crawl_cuts_back_the_tail_of_a_run_that_failed(archive, damage):
+    """Found by bench/chaos.py (a full disk): run 2 wrote a record, then failed to commit its
+    row and recorded its end, `failed` — not `running`, so no recovery cut its file back, and
+    `db check` failed for good. The next crawl cuts the last run's file back, whatever its
+    status."""
+    execute(archive, "UPDATE crawl_runs SET status = 'failed', exit_code = 1 WHERE id = 2")
+    path = archive.with_suffix(".store") / WARC_2
+    indexed = sum(last_capture(archive, WARC_2)[1:])
+    damage(path)
+    assert report(archive)[0] == 1
+    if damage is _cut_short:  # the last indexed record itself cut short: nothing whole to keep
+        execute(archive, "DELETE FROM post_versions WHERE capture_id = :i",
+                i=last_capture(archive, WARC_2)[0])  # fmt: skip
+        execute(archive, "DELETE FROM captures WHERE id = :i", i=last_capture(archive, WARC_2)[0])
+        indexed = sum(last_capture(archive, WARC_2)[1:])
+    with ReplicaServer(ReplicaState(posts_per_board=60, seed=3, count_views=False)) as site:
+        again = crawl(archive, site.url)
+    assert again.code == 0, again.stderr
+    assert again.summary["status"] == "ok"
+    assert path.stat().st_size == indexed
+    assert report(archive)[0] == 0
+
+
 # -- captures ----------------------------------------------------------------------------------
 
 
@@ -354,4 +378,48 @@ def test_a_postgresql_archive_is_checked_too(pg_url, tmp_path, monkeypatch):
     assert code == 1 and failing(checks) == ["database", "versions"]
     assert checks["database"]["examples"] == [
         "15 post_versions rows name a missing captures row (e.g. capture_id = 99999)"
+    ]
+
+
+def test_a_warc_append_that_fails_leaves_the_file_ending_in_a_whole_record(tmp_path):
+    """A full disk in the middle of an append (found by bench/chaos.py: the failed run's file
+    ended in half a record, which no later run cut back, so `db check` failed for good): the
+    part written is cut back, and the next append, with space again, is whole and readable."""
+    import errno
+    from datetime import UTC, datetime
+
+    from archive.warc import WarcFile, scan
+
+    def page(url: str) -> dict:
+        return dict(url=url, method="GET", request_headers=[], status=200, headers=[],
+                    body=b"<html>" + url.encode() * 500 + b"</html>", protocol="HTTP/1.1",
+                    fetched_at=datetime(2026, 11, 25, tzinfo=UTC))  # fmt: skip
+
+    path = tmp_path / "run.warc.gz"
+    warc = WarcFile(path, {"run": "1"})
+    first = warc.write(**page("http://127.0.0.1/a"))
+    disk = warc._fh
+
+    class Full:  # takes half of what it is given, then the disk is full
+        def write(self, data):
+            disk.write(bytes(data[: len(data) // 2]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def fileno(self):
+            return disk.fileno()
+
+    warc._fh = Full()
+    with pytest.raises(OSError, match="No space"):
+        warc.write(**page("http://127.0.0.1/b"))
+    warc._fh = disk
+    assert path.stat().st_size == first.offset + first.length
+    assert scan(path, payloads=False).problem is None
+    second = warc.write(**page("http://127.0.0.1/c"))
+    warc.close()
+    result = scan(path, payloads=False)
+    assert result.problem is None
+    responses = [r for r in result.records if r.record_type == "response"]
+    assert [(r.offset, r.uri) for r in responses] == [
+        (first.offset, "http://127.0.0.1/a"),
+        (second.offset, "http://127.0.0.1/c"),
     ]

@@ -306,3 +306,14 @@ def test_admin_errors_are_clear(fresh_site):
         client.edit(NOTICE, 1, title="x")
     with pytest.raises(ReplicaError, match="unknown post field 'colour'"):
         client.edit(NOTICE, list_seqs(fresh_site)[0], colour="red")
+
+
+def test_a_soft404_fault_answers_a_live_post_as_deleted(fresh_site):
+    seq = fresh_site.state.seqs(NOTICE)[-1]
+    client = ReplicaClient(fresh_site.url)
+    client.add_fault("soft404", rf"seq={seq}\b", times=1)
+    status, _, body = fetch(view_url(fresh_site, NOTICE, seq))
+    assert status == 200 and "alert('삭제된 게시물입니다.')" in body.decode("utf-8")
+    assert not fresh_site.state.get(NOTICE, seq).deleted  # the post itself is live
+    status, _, body = fetch(view_url(fresh_site, NOTICE, seq))  # times=1: then the real page
+    assert status == 200 and "board_view_head" in body.decode("utf-8")

@@ -50,6 +50,7 @@ class _PendingPost:
     capture_id: int | None
     waiting: set[str]
     files: dict[str, FetchedFile] = field(default_factory=dict)
+    failed: bool = False  # a file did not come (not: skipped by design)
 
 
 class BoardSpider(scrapy.Spider):
@@ -268,7 +269,9 @@ class BoardSpider(scrapy.Spider):
 
     def _file_failure(self, pending: _PendingPost, url: str, reason: str) -> None:
         """A file we meant to keep did not come: the run is partial; the post is still stored
-        (without that file's digest, which is therefore never taken for a change)."""
+        (without that file's digest, which is therefore never taken for a change), and the
+        next run fetches its page again, to fill the digest in."""
+        pending.failed = True
         tally(self.crawler.stats, pending.post.board_id, "files_failed")
         self._fail(url, pending.post.board_id, reason)
 
@@ -283,6 +286,7 @@ class BoardSpider(scrapy.Spider):
             listed=pending.listed,
             capture_id=pending.capture_id,
             files=tuple(pending.files.values()),
+            files_failed=pending.failed,
         )
 
     # -- deletions ---------------------------------------------------------------------------
