@@ -62,9 +62,8 @@ def seed_service(config_file: Path, url: str) -> None:
     """Store the service's job as due half a minute ago, as if the service had been down."""
     config = load_config(str(config_file))
     service = Service(config, url, make_jobs(config, url))
-    service.start()
+    service.start(paused=True)  # never running: a pass could take the job before it is edited
     try:
-        service.scheduler.pause()
         for job in service.scheduler.get_jobs():
             job.modify(next_run_time=datetime.now(SEOUL) - timedelta(seconds=30))
     finally:

@@ -84,7 +84,9 @@ class Service:
         self.scheduler: BackgroundScheduler | None = None
         self.reports: list[Report] = []  # this process's runs, oldest first
 
-    def start(self) -> None:
+    def start(self, *, paused: bool = False) -> None:
+        """Store the configured jobs and start running them (`paused`: store them only, for
+        tools that then edit the stored jobs; `shutdown()` when done)."""
         global _active
         upgrade(self.db_url)  # the archive (and so the job store's database) exists
         self._engine = make_engine(self.db_url)
@@ -101,6 +103,8 @@ class Service:
         _active = self
         self.scheduler.start(paused=True)
         self._reconcile()
+        if paused:
+            return
         self.scheduler.resume()
         for job in self.scheduler.get_jobs():
             log.info("%s: next run %s", job.id, f"{job.next_run_time:%Y-%m-%d %H:%M %Z}")
