@@ -78,6 +78,8 @@ BOARDS: dict[str, Board] = {
         # The pre-2020 site's 시정소식 (e광주속삭임 articles), reconstructed from the 2019 seed text;
         # its board id and menuId are our reconstruction, not read off a saved page.
         Board("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy"),
+        # The merged city's site, an example of a second SiiRU site: its board ids follow the
+        # issue (JG_…); the page ids are placeholders, not read off a saved page of that site.
         *(
             Board(
                 board_id, page_id, name, skin, SITES["jeonnam-gwangju"].base_url, "jeonnam-gwangju"
