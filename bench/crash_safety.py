@@ -1,6 +1,7 @@
 """Crash safety, shown: SIGKILL the crawl at random moments, re-run after each, compare.
 
     python bench/crash_safety.py                 # 20 kills of a 600-post full crawl
+    python bench/crash_safety.py --quick         # 4 kills of 150 posts, about a minute
     python bench/crash_safety.py --kills 3 --posts 150 --json
 
 One replica (loopback, views not counted, so pages only change when told to) serves two
@@ -159,7 +160,10 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    parser.add_argument("--quick", action="store_true", help="4 kills of 150 posts, ~1 min")
     args = parser.parse_args()
+    if args.quick:
+        args.kills, args.posts = 4, 150
     rng = random.Random(args.seed)
     state = ReplicaState(posts_per_board=args.posts, seed=args.seed, count_views=False)
     report = {
