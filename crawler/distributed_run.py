@@ -22,8 +22,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.orm import Session
 
-from archive import make_engine, start_run, upgrade
-from archive.captures import recover_interrupted, repair_tail
+from archive import make_engine, upgrade
+from archive.captures import repair_tail
 from archive.lock import crawl_lock
 from archive.storage import Store
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
@@ -50,9 +50,8 @@ from crawler.run import (
     _close_run,
     crawl_settings,
     holder_description,
-    software_version,
+    open_run,
     store_path,
-    verify_targets,
 )
 
 RUN_KEYS_TTL = 7 * 24 * 3600  # a finished run's keys stay a week for a look, then go
@@ -109,19 +108,7 @@ def run_coordinator(
         store = Store(store_path(options))
         try:
             with Session(engine) as session:
-                repaired = recover_interrupted(session, store)
-                run_id = start_run(
-                    session,
-                    mode=options.mode,
-                    boards=options.boards,
-                    started_at=started_at,
-                    software_version=software_version(),
-                )
-                targets = {}
-                if options.mode == "verify":
-                    targets = verify_targets(
-                        session, options.boards, options.verify_slice, now=started_at
-                    )
+                repaired, run_id, targets = open_run(session, store, options, started_at)
             keys = RunKeys(cluster.prefix, run_id)
             _clear_runs(server, cluster.prefix)
             me = worker_name()

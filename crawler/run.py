@@ -105,19 +105,7 @@ def run_crawl(
         store = Store(store_path(options))
         try:
             with Session(engine) as session:
-                repaired = recover_interrupted(session, store)
-                run_id = start_run(
-                    session,
-                    mode=options.mode,
-                    boards=options.boards,
-                    started_at=started_at,
-                    software_version=software_version(),
-                )
-                targets = {}
-                if options.mode == "verify":
-                    targets = verify_targets(
-                        session, options.boards, options.verify_slice, now=started_at
-                    )
+                repaired, run_id, targets = open_run(session, store, options, started_at)
             try:
                 crawler, errors = _crawl(options, run_id, targets, on_progress)
                 result = _outcome(options, run_id, crawler, errors)
@@ -131,6 +119,25 @@ def run_crawl(
         finally:
             engine.dispose()
     return result
+
+
+def open_run(
+    session: Session, store: Store, options: CrawlOptions, started_at: datetime
+) -> tuple[dict[int, int], int, dict[str, list[int]]]:
+    """What a crawl does first under the lock: repair what killed runs left, open its run in
+    the ledger and, for a verify, pick tonight's posts; (bytes cut per run, run id, targets)."""
+    repaired = recover_interrupted(session, store)
+    run_id = start_run(
+        session,
+        mode=options.mode,
+        boards=options.boards,
+        started_at=started_at,
+        software_version=software_version(),
+    )
+    targets = {}
+    if options.mode == "verify":
+        targets = verify_targets(session, options.boards, options.verify_slice, now=started_at)
+    return repaired, run_id, targets
 
 
 def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOptions) -> None:
