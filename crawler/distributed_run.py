@@ -42,14 +42,13 @@ from crawler.run import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_PARTIAL,
-    EXIT_UNREACHABLE,
     KINDS,
     CrawlOptions,
     CrawlResult,
     _close_run,
     crawl_settings,
     holder_description,
+    judge,
     open_run,
     store_path,
 )
@@ -324,28 +323,14 @@ def _outcome(
         failures=failures,
         warc=None,  # one WARC file per worker: warc/sijeong-run-<id>-<worker>.warc.gz
     )
-    for kind in KINDS:
-        setattr(result, kind, sum(counts[kind] for counts in per_board.values()))
-    if errors:
-        result.status, result.exit_code = "failed", EXIT_FAILED
-        result.message = errors[0].decode()
-    elif drift:
-        result.status, result.exit_code = "drift", EXIT_DRIFT
-        result.message = drift.decode()
-    elif crawler.stats.get_value("finish_reason") == "shutdown":
-        result.status, result.exit_code = "interrupted", EXIT_FAILED
-        result.message = "stopped by a signal before the crawl was done"
-    elif robots := stats.get(ROBOTS_UNAVAILABLE):
-        result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
-        result.message = f"robots.txt is unavailable ({robots}): crawling nothing (RFC 9309)"
-    elif result.failed and not stats.get("answered"):
-        result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
-        first = failures[0] if failures else {"url": "?", "reason": "?"}
-        result.message = f"every board request failed, e.g. {first['url']}: {first['reason']}"
-    elif result.failed:
-        result.status, result.exit_code = "partial", EXIT_PARTIAL
-        result.message = f"{result.failed} page(s) failed; what was fetched is committed"
-    return result
+    return judge(
+        result,
+        error=errors[0].decode() if errors else None,
+        drift=drift.decode() if drift else None,
+        shutdown=crawler.stats.get_value("finish_reason") == "shutdown",
+        robots=stats.get(ROBOTS_UNAVAILABLE),
+        answered=bool(stats.get("answered")),
+    )
 
 
 def _number(text: str) -> int | str:

@@ -285,24 +285,45 @@ def _outcome(
         failures=list(spider.failures),
         warc=Store.warc_location(run_id) if spider.archive.captures else None,
     )
+    return judge(
+        result,
+        error=errors[0] if errors else None,
+        drift=spider.drift,
+        shutdown=stats.get("finish_reason") == "shutdown",
+        robots=stats.get(ROBOTS_UNAVAILABLE),
+        answered=bool(spider.answered),
+    )
+
+
+def judge(
+    result: CrawlResult,
+    *,
+    error: str | None,
+    drift: str | None,
+    shutdown: bool,
+    robots: str | None,
+    answered: bool,
+) -> CrawlResult:
+    """Sum the per-board counts into `result` and set how the run ended (status, exit code,
+    message), first rule that applies: an error, drift, a signal, robots.txt, nothing answered,
+    some pages failed. Shared by the plain and the distributed crawl."""
     for kind in KINDS:
-        setattr(result, kind, sum(counts[kind] for counts in per_board.values()))
-    robots = stats.get(ROBOTS_UNAVAILABLE)
-    if errors:
+        setattr(result, kind, sum(counts[kind] for counts in result.per_board.values()))
+    if error:
         result.status, result.exit_code = "failed", EXIT_FAILED
-        result.message = errors[0]
-    elif spider.drift:
+        result.message = error
+    elif drift:
         result.status, result.exit_code = "drift", EXIT_DRIFT
-        result.message = spider.drift
-    elif stats.get("finish_reason") == "shutdown":
+        result.message = drift
+    elif shutdown:
         result.status, result.exit_code = "interrupted", EXIT_FAILED
         result.message = "stopped by a signal before the crawl was done"
     elif robots:
         result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
         result.message = f"robots.txt is unavailable ({robots}): crawling nothing (RFC 9309)"
-    elif result.failed and not spider.answered:
+    elif result.failed and not answered:
         result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
-        first = spider.failures[0]
+        first = result.failures[0] if result.failures else {"url": "?", "reason": "?"}
         result.message = f"every board request failed, e.g. {first['url']}: {first['reason']}"
     elif result.failed:
         result.status, result.exit_code = "partial", EXIT_PARTIAL
