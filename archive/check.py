@@ -32,6 +32,7 @@ from archive.models import (
     StoredFile,
 )
 from archive.runs import RUNNING
+from archive.search_index import unindexed_versions
 from archive.storage import Store, sha256_of
 from archive.warc import Scan, read_record, scan
 
@@ -113,6 +114,7 @@ def check_archive(session: Session, store: Store, *, deep: bool = False) -> Chec
     active_before = crawl_holds_lock(session)
     database = _database(session)
     versions = _versions(session)
+    index = _search_index(session)
     files = CheckResult("files")
     _file_references(session, files)
     runs = session.execute(select(CrawlRun.id, CrawlRun.status)).all()
@@ -143,6 +145,7 @@ def check_archive(session: Session, store: Store, *, deep: bool = False) -> Chec
             _warc_files(snapshot, store),
             files,
             versions,
+            index,
         ]
     )
 
@@ -225,6 +228,21 @@ def _versions(session: Session) -> CheckResult:
     for board_id, seq, version_id, other in strays:
         result.problem(
             f"post {board_id}:{seq}: its current version {version_id} belongs to post {other}"
+        )
+    return result
+
+
+def _search_index(session: Session) -> CheckResult:
+    """Every version is in the search index, under its key and mark (SQLite) — what search
+    finds is decided by the index, so a torn write would lose hits silently."""
+    result = CheckResult("search index")
+    wrong = unindexed_versions(session.connection())
+    total = session.scalar(select(func.count()).select_from(PostVersion)) or 0
+    result.checked = counted(total, "version")
+    for version_id in wrong:
+        result.problem(
+            f"version {version_id} is missing from the search index or stale there "
+            "(`sijeong db reindex` rebuilds it)"
         )
     return result
 

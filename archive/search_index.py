@@ -7,7 +7,9 @@ Two back ends, one meaning (a term matches a version whose normalised title or b
   or more characters is the FTS5 phrase of its bigrams — an exact substring test, on any SQLite
   with FTS5, whatever its tokenizers do with Korean — and a one-character term is a prefix query
   (a bigram starting with it, or the last character). The rowid orders versions by `posted_at`
-  (`fts_key`), so the newest hits are read straight off the index.
+  (`fts_key`), so the newest hits are read straight off the index. The board column holds the
+  board's token and, for the current version of a post that is not live, `NOT_LIVE`: a count of
+  live posts is one FTS5 query (`store` rewrites that row when a post's status changes).
 - PostgreSQL: `search_grams`, every distinct bigram and unigram of a version; intersecting a
   term's grams gives a superset of the versions holding it.
 
@@ -17,7 +19,6 @@ search slower, never wrong; `exact` says when it may count without reading the t
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ ID_MASK = (1 << ID_BITS) - 1
 KEY_SECONDS = (1 << 32) - 1
 HISTORIC = 1 << 62  # subtracted from the key of a version no longer current: rowid < 0
 ESCAPE = "\ue000"  # FTS5's ascii tokenizer splits on ASCII punctuation: such characters are escaped
+# The board column's mark of a current version whose post is unlisted or deleted. Like the board
+# token, no term's token is or begins with it (`n` is not a hex digit).
+NOT_LIVE = ESCAPE + "notlive"
 
 FTS_DDL = (
     "CREATE VIRTUAL TABLE search_fts USING fts5("
@@ -175,11 +179,23 @@ def board_token(board_id: str) -> str:
     return ESCAPE + "board" + board_id.encode("utf-8", "surrogatepass").hex()
 
 
+def board_column(board_id: str, live: bool) -> str:
+    """A version's board column: the board's token, then NOT_LIVE for the current version of a
+    post that is not live (historic versions never have it)."""
+    token = board_token(board_id)
+    return token if live else f"{token} {NOT_LIVE}"
+
+
 def match_expression(
-    include: Sequence[str], exclude: Sequence[str] = (), board_id: str | None = None
+    include: Sequence[str],
+    exclude: Sequence[str] = (),
+    board_id: str | None = None,
+    *,
+    live_only: bool = False,
 ) -> tuple[str, bool]:
     """The FTS5 MATCH text for the terms, and whether it matches exactly the versions holding
-    every `include` and no `exclude` term. User text only ever appears encoded inside quotes."""
+    every `include` and no `exclude` term (of live posts, with `live_only`, among current
+    versions). User text only ever appears encoded inside quotes."""
     exact = True
     parts = []
     for term in include:
@@ -195,6 +211,8 @@ def match_expression(
             exact = False
     if board_id is not None:
         expression = f'({expression}) AND "{board_token(board_id)}"'
+    if live_only:
+        expression = f'({expression}) NOT "{NOT_LIVE}"'
     return expression, exact
 
 
@@ -238,7 +256,10 @@ def index_version(session: Session, version: PostVersion) -> None:
     if not uses_fts(connection):
         _insert_grams(connection, [(version.id, version.title, version.body_text)])
         return
-    board_id = connection.scalar(select(_posts.c.board_id).where(_posts.c.id == version.post_id))
+    board_id, status = connection.execute(
+        select(_posts.c.board_id, _posts.c.status).where(_posts.c.id == version.post_id)
+    ).one()
+    live = status == "live"
     previous = connection.execute(
         select(_versions.c.id, _versions.c.title, _versions.c.body_text, _versions.c.posted_at)
         .where(_versions.c.post_id == version.post_id, _versions.c.id != version.id)
@@ -248,22 +269,27 @@ def index_version(session: Session, version: PostVersion) -> None:
     ).first()
     if previous is not None:
         old_id, title, body_text, posted_at = previous
-        values = {
-            "title": fts_tokens(normalise(title)),
-            "body": fts_tokens(normalise(body_text)),
-            "board": board_token(board_id),
-        }
-        connection.execute(
-            text(
-                "INSERT INTO search_fts(search_fts, rowid, title, body, board) "
-                "VALUES ('delete', :rowid, :title, :body, :board)"
-            ),
-            {"rowid": fts_key(old_id, posted_at), **values},
-        )
+        texts = _fts_texts(title, body_text)
+        _delete_fts(connection, fts_key(old_id, posted_at), texts, board_column(board_id, live))
         historic = fts_key(old_id, posted_at, current=False)
-        connection.execute(insert(_fts), [{"rowid": historic, **values}])
-    row = (version.id, version.title, version.body_text, version.posted_at, True, board_id)
+        connection.execute(insert(_fts), [_fts_row(historic, texts, board_token(board_id))])
+    row = (version.id, version.title, version.body_text, version.posted_at, True, board_id, status)
     _insert_fts(connection, [row])
+
+
+def status_changed(session: Session, post: Post, was_live: bool) -> None:
+    """Mark in the index, in the caller's transaction, that `post` (its status just set) went
+    from live to unlisted or deleted, or back: its current version's row is written again with
+    or without NOT_LIVE. Nothing to do on PostgreSQL, or when liveness is unchanged."""
+    live = post.status == "live"
+    connection = session.connection()
+    if live == was_live or not uses_fts(connection) or post.current_version is None:
+        return
+    version = post.current_version
+    key = fts_key(version.id, version.posted_at)
+    texts = _fts_texts(version.title, version.body_text)
+    _delete_fts(connection, key, texts, board_column(post.board_id, was_live))
+    connection.execute(insert(_fts), [_fts_row(key, texts, board_column(post.board_id, live))])
 
 
 def reindex(target: Session | Engine) -> int:
@@ -305,7 +331,7 @@ def _backfill(connection: Connection, insert_rows) -> int:
     columns = (_versions.c.id, _versions.c.title, _versions.c.body_text, _versions.c.posted_at)
     while True:
         query = (
-            select(*columns, current, _posts.c.board_id)
+            select(*columns, current, _posts.c.board_id, _posts.c.status)
             .join(_posts, _posts.c.id == _versions.c.post_id)
             .order_by(_versions.c.id)
             .limit(BATCH)
@@ -321,18 +347,36 @@ def _backfill(connection: Connection, insert_rows) -> int:
 
 
 def _insert_fts(connection: Connection, versions: Iterable[tuple]) -> None:
-    """Rows of (version id, title, body_text, posted_at, current, board id)."""
+    """Rows of (version id, title, body_text, posted_at, current, board id, post status)."""
     rows = [
-        {
-            "rowid": fts_key(version_id, posted_at, current=bool(current)),
-            "title": fts_tokens(normalise(title)),
-            "body": fts_tokens(normalise(body_text)),
-            "board": board_token(board_id),
-        }
-        for version_id, title, body_text, posted_at, current, board_id in versions
+        _fts_row(
+            fts_key(version_id, posted_at, current=bool(current)),
+            _fts_texts(title, body_text),
+            board_column(board_id, live=not current or status == "live"),
+        )
+        for version_id, title, body_text, posted_at, current, board_id, status in versions
     ]
     if rows:
         connection.execute(insert(_fts), rows)
+
+
+def _fts_texts(title: str, body_text: str) -> tuple[str, str]:
+    return fts_tokens(normalise(title)), fts_tokens(normalise(body_text))
+
+
+def _fts_row(key: int, texts: tuple[str, str], board: str) -> dict:
+    return {"rowid": key, "title": texts[0], "body": texts[1], "board": board}
+
+
+def _delete_fts(connection: Connection, key: int, texts: tuple[str, str], board: str) -> None:
+    """Remove a row of the contentless table: its exact column values must be given."""
+    connection.execute(
+        text(
+            "INSERT INTO search_fts(search_fts, rowid, title, body, board) "
+            "VALUES ('delete', :rowid, :title, :body, :board)"
+        ),
+        _fts_row(key, texts, board),
+    )
 
 
 def _insert_grams(connection: Connection, versions: Iterable[tuple]) -> None:
@@ -431,15 +475,13 @@ def count_current(
     # `until` is exclusive here (search's day bounds); callers with an inclusive one don't call.
     """How many current versions (of live posts, or of all with `status` None) match, counted
     inside search_fts without reading a version; None where the index cannot say so alone.
-
-    Non-live posts are few: their current versions' keys are subtracted (a probe per match,
-    never a lookup of the big post_versions table per match).
+    Posts that are not live are left out by their NOT_LIVE mark, inside the one FTS5 query.
     """
     exact_since = since is None or since.microsecond == 0
     exact_until = until is None or until.microsecond == 0
     if not (uses_fts(connection) and status in (None, "live") and exact_since and exact_until):
         return None
-    expression, exact = match_expression(include, exclude, board_id)
+    expression, exact = match_expression(include, exclude, board_id, live_only=status == "live")
     if not exact:
         return None
     low, high = key_range(since, until)
@@ -448,51 +490,38 @@ def count_current(
     if high is not None:
         where += " AND rowid < :high"
         params["high"] = high
-    if status == "live":
-        # posts.posted_at is its current version's (archive.store copies it): no lookup of
-        # post_versions; `<` and `>` use the status index where `!=` would scan.
-        others = connection.execute(
-            select(Post.current_version_id, Post.posted_at).where(
-                (Post.status < "live") | (Post.status > "live"),
-                Post.current_version_id.is_not(None),
-            )
-        ).all()
-        if others:
-            where += " AND +rowid NOT IN (SELECT value FROM json_each(:others))"
-            params["others"] = json.dumps([fts_key(i, posted_at) for i, posted_at in others])
     return connection.scalar(text(f"SELECT count(*) FROM search_fts WHERE {where}"), params)
 
 
 def unindexed_versions(connection: Connection) -> list[int]:
-    """The ids of the versions the index lacks (or, on SQLite, holds under a stale key): empty
-    unless a write was torn or the index edited by hand. For checks; reads every version."""
+    """The ids of the versions the index lacks (or, on SQLite, holds under a stale key or with a
+    wrong NOT_LIVE mark): empty unless a write was torn or the index edited by hand. For
+    checks; reads every version's id and time, never its text."""
     current = (_posts.c.current_version_id == _versions.c.id).label("current")
     versions = connection.execute(
-        select(_versions.c.id, _versions.c.posted_at, current, _posts.c.board_id).join(
-            _posts, _posts.c.id == _versions.c.post_id
-        )
+        select(
+            _versions.c.id, _versions.c.posted_at, current, _posts.c.board_id, _posts.c.status
+        ).join(_posts, _posts.c.id == _versions.c.post_id)
     ).all()
     if not uses_fts(connection):
         indexed = set(connection.scalars(select(_grams.c.version_id).distinct()))
         return sorted(v for v, *_ in versions if v not in indexed)
-    # Every document has one token in the board column: its instances list the rowids.
-    connection.exec_driver_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_fts_instances "
-        "USING fts5vocab(main, search_fts, instance)"
-    )
+
+    # Every row has its board's token (read-only: a match, not an fts5vocab table).
+    def docs(token: str) -> set[int]:
+        match = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m")
+        return set(connection.scalars(match, {"m": f'"{token}"'}))
+
     keys: set[int] = set()
-    for board_id in {board for *_, board in versions}:
-        keys.update(
-            connection.scalars(
-                text("SELECT doc FROM temp.search_fts_instances WHERE term = :term"),
-                {"term": board_token(board_id)},
-            )
-        )
-    return sorted(
-        version_id
-        for version_id, posted_at, is_current, _ in versions
-        if fts_key(version_id, posted_at, current=bool(is_current)) not in keys
-    )
+    for board_id in {board for *_, board, _ in versions}:
+        keys.update(docs(board_token(board_id)))
+    marked = docs(NOT_LIVE)
+    wrong = []
+    for version_id, posted_at, is_current, _, status in versions:
+        key = fts_key(version_id, posted_at, current=bool(is_current))
+        if key not in keys or (key in marked) != (bool(is_current) and status != "live"):
+            wrong.append(version_id)
+    return sorted(wrong)
 
 
 def rows(ids: Sequence[int]) -> Select:

@@ -27,7 +27,7 @@ from archive.models import (
     ViewCount,
 )
 from archive.seam import PostLike
-from archive.search_index import index_version
+from archive.search_index import index_version, status_changed
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -141,6 +141,7 @@ def store_post(
             if row.status == "deleted" or (row.status == "unlisted" and listed):
                 restored = True
                 row.status, row.deleted_at = "live", None
+                status_changed(session, row, was_live=False)
                 record_event(
                     session, "restored", row, run_id=run_id, at=fetched_at, version=version
                 )
@@ -172,7 +173,9 @@ def mark_status(
             raise NotFound(f"no post {board_id}:{seq} in the archive")
         if row.status == status:
             return False
+        was_live = row.status == "live"
         row.status = status
+        status_changed(session, row, was_live)
         row.deleted_at = at if status == "deleted" else None
         version = row.current_version.version if row.current_version else None
         record_event(session, status, row, run_id=run_id, at=at, version=version)
@@ -206,6 +209,7 @@ def record_missing(
         if row.missing_checks < confirm_after:
             return "counted"
         row.status, row.deleted_at = "deleted", at
+        status_changed(session, row, was_live=False)
         version = row.current_version.version if row.current_version else None
         record_event(session, "deleted", row, run_id=run_id, at=at, version=version)
     return "deleted"
@@ -223,6 +227,7 @@ def unlist_missing(
         missing = sorted((p for p in live if p.seq not in listed), key=lambda p: p.seq)
         for row in missing:
             row.status, row.missing_checks, row.missing_run_id = "unlisted", 0, None
+            status_changed(session, row, was_live=True)
             version = row.current_version.version if row.current_version else None
             record_event(session, "unlisted", row, run_id=run_id, at=at, version=version)
     return [row.seq for row in missing]

@@ -1,6 +1,6 @@
 """Search speed and exactness on a large archive, side by side with a plain LIKE scan.
 
-    python bench/search.py              # 100,000 posts (builds ~/.cache/sijeong-bench/…, reused)
+    python bench/search.py              # 100,000 posts (built in the temp dir once, then reused)
     python bench/search.py --quick      # 5,000 posts, under a minute
     python bench/search.py --posts 20000 --repeat 5 --db /tmp/archive.sqlite3
     python bench/search.py --quick --db postgresql+psycopg://postgres@127.0.0.1/bench
@@ -133,9 +133,15 @@ def build(url: str, posts: int, seed: int) -> None:
 
 def sizes(session: Session) -> dict[str, int]:
     """Bytes per table (dbstat; on PostgreSQL with its indexes and TOAST); the search index is
-    every search_fts* table on SQLite, search_grams on PostgreSQL."""
-    found: dict[str, int] = {}
-    if session.get_bind().dialect.name == "postgresql":
+    every search_fts* table on SQLite, search_grams on PostgreSQL; `texts` is the UTF-8 bytes of
+    every version's title and body_text, what the index is built from."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    octets = "octet_length({})" if postgresql else "length(CAST({} AS BLOB))"
+    both = f"{octets.format('title')} + {octets.format('body_text')}"
+    found: dict[str, int] = {
+        "texts": session.scalar(text(f"SELECT coalesce(sum({both}), 0) FROM post_versions"))
+    }
+    if postgresql:
         for name in ("posts", "post_versions", "search_grams"):
             found[name] = session.scalar(
                 text("SELECT pg_total_relation_size(CAST(:name AS regclass))"), {"name": name}
@@ -302,7 +308,9 @@ def run(engine, args) -> str:
             f"{'PostgreSQL' if postgresql else 'SQLite'} {version}; "
             f"posts {size.get('posts', 0) / 1e6:.1f} MB + post_versions "
             f"{size.get('post_versions', 0) / 1e6:.1f} MB; search index {index_bytes / 1e6:.1f} MB "
-            f"({index_bytes / posts_bytes:.2f} of posts + versions); search_grams "
+            f"({index_bytes / posts_bytes:.2f} of posts + versions, "
+            f"{index_bytes / max(size['texts'], 1):.2f} of the {size['texts'] / 1e6:.1f} MB of "
+            f"titles and body texts they hold); search_grams "
             f"{size.get('search_grams', 0) / 1e6:.1f} MB"
         )
         queries = [q for group in CLASSES.values() for q in group]

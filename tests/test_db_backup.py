@@ -71,7 +71,7 @@ def test_a_backup_is_a_checked_copy_of_the_archive_and_its_store(crawled, tmp_pa
     assert lines[0].startswith(f"{archive} → {target}: ")
     assert f"({rows} posts, {rows} post_versions, " in lines[0]
     assert lines[1].startswith(f"store → {target.with_suffix('.store')}: {files} files (")
-    assert lines[-1] == "verified: 6 checks passed"
+    assert lines[-1] == "verified: 7 checks passed"
 
     assert sorted(p.name for p in target.parent.iterdir()) == ["copy.sqlite3", "copy.store"]
     assert check_json(target)["ok"]
@@ -103,7 +103,7 @@ def test_a_backup_taken_while_a_crawl_writes_passes_db_check(tmp_path):
     assert result.exit_code == 0, result.output
     assert live["ok"], live
     assert "run 1 was running: interrupted in the copy" in result.stdout
-    assert result.stdout.splitlines()[-1] == "verified: 6 checks passed"
+    assert result.stdout.splitlines()[-1] == "verified: 7 checks passed"
 
     assert check_json(target)["ok"]
     assert query(target, "SELECT id, status FROM crawl_runs") == [(1, "interrupted")]

@@ -25,7 +25,7 @@ from archive.lock import crawl_lock
 from replica import ReplicaServer, ReplicaState
 from sijeong.cli import cli
 
-CHECKS = ["database", "ledger", "captures", "warc files", "files", "versions"]
+CHECKS = ["database", "ledger", "captures", "warc files", "files", "versions", "search index"]
 WARC_1 = "warc/sijeong-run-000001.warc.gz"
 WARC_2 = "warc/sijeong-run-000002.warc.gz"
 
@@ -94,7 +94,7 @@ def test_a_crawled_archive_passes_every_check(crawled):
     result = check(crawled)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[-1] == "ok: 6 checks passed"
+    assert lines[-1] == "ok: 7 checks passed"
     assert f"{kinds['revisit']} revisits" in result.stdout
     assert report(crawled, "--deep") == (
         0,
@@ -326,6 +326,21 @@ def test_a_version_pointing_at_no_capture_is_found(archive):
         "post_versions row 1 refers to a missing captures row"
     ]
     assert checks["versions"]["examples"] == ["version 1: its capture 99999 does not exist"]
+
+
+def test_a_status_written_behind_the_search_index_is_found(archive):
+    """A status set by hand in SQL leaves the index's NOT_LIVE mark stale: live counts would be
+    wrong, so the check names the version and how to rebuild."""
+    execute(archive, "UPDATE posts SET status = 'deleted' WHERE id = 1")
+    version = query(archive, "SELECT current_version_id FROM posts WHERE id = 1")[0][0]
+    code, checks = report(archive)
+    assert code == 1 and failing(checks) == ["search index"]
+    assert checks["search index"]["examples"] == [
+        f"version {version} is missing from the search index or stale there "
+        "(`sijeong db reindex` rebuilds it)"
+    ]
+    assert CliRunner().invoke(cli, ["db", "reindex", "--db", f"sqlite:///{archive}"]).exit_code == 0
+    assert report(archive)[0] == 0
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,7 @@ def test_a_round_trip_through_postgresql_is_lossless(crawled, pg_url, tmp_path):
     assert there.exit_code == 0, there.output
     lines = there.stdout.splitlines()
     assert lines[0].endswith(f"in 9 tables, {SUCCESS}")
-    assert lines[-1] == "db check on the copy: 6 checks passed"
+    assert lines[-1] == "db check on the copy: 7 checks passed"
     again = copy(pg_url, sqlite_url(back))
     assert again.exit_code == 0, again.output
 
