@@ -15,6 +15,12 @@ from crawler.pipelines import ArchivePipeline
 CAPTURE_ID = "capture_id"
 
 
+class CaptureFailed(Exception):
+    """The run's WARC file or captures table could not be written: a failure of this machine
+    (a full disk, a file size limit, a database error), never of the site. The spider stops the
+    crawl on it (exit 1), instead of counting every later page as a failed fetch."""
+
+
 def _pairs(headers) -> list[tuple[str, str]]:
     return [
         (key.decode("latin-1"), value.decode("latin-1"))
@@ -41,17 +47,23 @@ class CaptureMiddleware:
         captures = self.crawler.get_item_pipeline(ArchivePipeline).captures
         if captures is None:
             return response
-        request.meta[CAPTURE_ID] = captures.record(
-            url=response.url,
-            method=request.method,
-            request_headers=_pairs(request.headers),
-            status=response.status,
-            headers=_pairs(response.headers),
-            body=response.body,
-            protocol=response.protocol,
-            fetched_at=datetime.now(UTC),
-            kind=request.meta["kind"],
-            board_id=request.meta.get("board_id"),
-            seq=request.meta.get("seq"),
-        )
+        try:
+            request.meta[CAPTURE_ID] = captures.record(
+                url=response.url,
+                method=request.method,
+                request_headers=_pairs(request.headers),
+                status=response.status,
+                headers=_pairs(response.headers),
+                body=response.body,
+                protocol=response.protocol,
+                fetched_at=datetime.now(UTC),
+                kind=request.meta["kind"],
+                board_id=request.meta.get("board_id"),
+                seq=request.meta.get("seq"),
+            )
+        except Exception as exc:  # everything record() touches is local
+            reason = getattr(exc, "orig", None) or exc  # a database error: the driver's line
+            raise CaptureFailed(
+                f"cannot keep {response.url} in the run's WARC file: {reason}"
+            ) from exc
         return response

@@ -43,6 +43,7 @@ from twisted.internet import task
 
 from archive.storage import Store
 from crawler.pipelines import ArchivePipeline
+from crawler.run import error_line
 
 # scrapy-redis 0.9 passes `spider=` to the stats collector, which Scrapy 2.13+ deprecates.
 warnings.filterwarnings("ignore", "Passing a 'spider' argument", ScrapyDeprecationWarning)
@@ -415,9 +416,7 @@ class WorkerMembership:
             slot.nextcall.schedule()
 
     def error(self, failure, response=None, spider=None, **_) -> None:
-        url = getattr(response, "url", "")
-        line = f"{failure.type.__name__}: {failure.getErrorMessage()} {url}".strip()
-        self.server.rpush(self.keys.errors, line)
+        self.server.rpush(self.keys.errors, error_line(failure, response))
 
     def closed(self, spider, reason) -> None:
         for loop in (self.loop, self.poll):

@@ -47,6 +47,7 @@ from crawler.run import (
     CrawlResult,
     _close_run,
     crawl_settings,
+    error_line,
     holder_description,
     judge,
     open_run,
@@ -285,7 +286,7 @@ def _crawl(
             on_progress(f"{pages} pages fetched by this process")
 
         crawler.signals.connect(on_response, signal=signals.response_received)
-    process.crawl(
+    started = process.crawl(
         crawler,
         boards=list(options.boards),
         mode=options.mode,
@@ -295,6 +296,10 @@ def _crawl(
         base_urls=spec["base_urls"],
         coordinator=spec["coordinator"],
         is_coordinator=is_coordinator,
+    )
+    errors = RunKeys(cluster.prefix, spec["run_id"]).errors
+    started.addErrback(
+        lambda failure: connect(cluster.redis_url).rpush(errors, error_line(failure))
     )
     process.start()
     return crawler

@@ -230,8 +230,7 @@ def _crawl(
     errors: list[str] = []
 
     def on_error(failure, response=None, spider=None, **_):
-        url = getattr(response, "url", "")
-        errors.append(f"{failure.type.__name__}: {failure.getErrorMessage()} {url}".strip())
+        errors.append(error_line(failure, response))
 
     crawler.signals.connect(on_error, signal=signals.spider_error)
     crawler.signals.connect(on_error, signal=signals.item_error)
@@ -250,7 +249,7 @@ def _crawl(
             )
 
         crawler.signals.connect(on_response, signal=signals.response_received)
-    process.crawl(
+    started = process.crawl(
         crawler,
         boards=list(options.boards),
         mode=options.mode,
@@ -259,8 +258,18 @@ def _crawl(
         files=options.files,
         max_file_size=settings.getint("SIJEONG_MAX_FILE_SIZE"),
     )
+    started.addErrback(lambda failure: errors.append(error_line(failure)))
     process.start()
     return crawler, errors
+
+
+def error_line(failure, response=None) -> str:
+    """A crawl error in one line: its type, message and the URL it came with, if any.
+
+    Also for a crawl that could not start (the archive's WARC file or database refused to open):
+    Scrapy only logs that, so the crawl's Deferred must say it, or the run would end "ok"."""
+    url = getattr(response, "url", "")
+    return f"{failure.type.__name__}: {failure.getErrorMessage()} {url}".strip()
 
 
 def _outcome(

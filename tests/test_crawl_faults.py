@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
-from crawl_support import NOTICE, archived_seqs, board_requests, crawl, query
+from crawl_support import NOTICE, ROOT, archived_seqs, board_requests, crawl, query
 
 from crawler.middlewares import retry_after
 from replica import ReplicaClient, ReplicaServer, ReplicaState
@@ -199,3 +202,78 @@ def test_a_post_whose_files_failed_is_fetched_again_by_the_next_run(tmp_path, si
     assert query(db, "SELECT count(*) FROM posts WHERE listing_pending") == [(0,)]
     again = crawl(db, site.url)
     assert again.code == 0 and again.summary["unchanged"] == 0  # nothing pending any more
+
+
+def test_an_archive_that_cannot_open_its_warc_file_fails_the_crawl(tmp_path, site):
+    """Found while testing the case below: the run's WARC file refusing to open (here its path
+    is taken by a directory; a full disk or a read-only store alike) made Scrapy log a traceback
+    and the run end "ok", exit 0, having archived nothing. It is a failed run, exit 1."""
+    db = tmp_path / "archive.sqlite3"
+    assert crawl(db, site.url).code == 0
+    for _ in range(3):
+        ReplicaClient(site.url).add(NOTICE)
+    blocked = db.with_suffix(".store") / "warc" / "sijeong-run-000002.warc.gz"
+    blocked.mkdir(parents=True)
+    result = crawl(db, site.url)
+    assert (result.code, result.summary["status"], result.summary["new"]) == (1, "failed", 0)
+    assert ran(db, 2) == ("failed", 1)
+    assert message(db, 2).startswith("IsADirectoryError: [Errno 21] Is a directory: "), message
+    blocked.rmdir()
+    again = crawl(db, site.url)
+    assert (again.code, again.summary["new"]) == (0, 3)
+    assert len(archived_seqs(db)) == 33
+
+
+def test_a_page_that_cannot_be_kept_stops_the_crawl_as_failed(tmp_path, site):
+    """This machine failing mid-crawl (a full disk in bench/chaos.py; here SQLite refusing the
+    second capture row of the run) is a crawl error — exit 1, the reason in the ledger — not a
+    failed fetch per page, which read as "partial" or "site unreachable". The crawl stops at
+    once, and the next one, with the fault gone, archives the rest; `db check` passes."""
+    db = tmp_path / "archive.sqlite3"
+    assert crawl(db, site.url).code == 0
+    for _ in range(3):
+        ReplicaClient(site.url).add(NOTICE)
+    (captured,) = query(db, "SELECT count(*) FROM captures")[0]
+    execute(
+        db,
+        "CREATE TRIGGER full BEFORE INSERT ON captures "
+        f"WHEN (SELECT count(*) FROM captures) > {captured} "
+        "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END",
+    )
+    result = crawl(db, site.url)
+    assert (result.code, result.summary["status"]) == (1, "failed"), result.stderr
+    # Stopped at once: no page counted as a failed fetch; the view pages already asked for
+    # (3 at most) are all it fetched, and at most the first, kept, became a post.
+    assert result.summary["failed"] == 0 and result.summary["requests"] <= 5
+    stored = result.summary["new"]
+    assert stored <= 1
+    assert ran(db, 2) == ("failed", 1)
+    assert message(db, 2).startswith("CaptureFailed: cannot keep http://127.0.0.1:")
+    assert message(db, 2).endswith("database or disk is full")
+    execute(db, "DROP TRIGGER full")
+    again = crawl(db, site.url)
+    assert (again.code, again.summary["new"]) == (0, 3 - stored)
+    assert len(archived_seqs(db)) == 33
+    checked = subprocess.run(
+        [sys.executable, "-m", "sijeong.cli", "db", "check", "--db", f"sqlite:///{db}"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def ran(db, run_id: int) -> tuple[str, int]:
+    return query(db, "SELECT status, exit_code FROM crawl_runs WHERE id = :i", i=run_id)[0]
+
+
+def message(db, run_id: int) -> str:
+    (stats,) = query(db, "SELECT stats FROM crawl_runs WHERE id = :i", i=run_id)[0]
+    return json.loads(stats)["message"]
+
+
+def execute(db, sql: str) -> None:
+    connection = sqlite3.connect(db)
+    try:
+        connection.execute(sql)
+        connection.commit()
+    finally:
+        connection.close()

@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
 from crawler.boards import BOARDS, Board
-from crawler.captures import CAPTURE_ID
+from crawler.captures import CAPTURE_ID, CaptureFailed
 from crawler.items import FetchedFile, FetchedPost, ParsedPost
 from crawler.parsing import (
     DriftError,
@@ -329,6 +329,13 @@ class BoardSpider(scrapy.Spider):
         """Errback: the request did not give a board page (HTTP error, redirect, timeout, …).
         Only a 404 for a re-checked unlisted post counts towards its deletion."""
         request = failure.request
+        if failure.check(CaptureFailed):
+            # This machine, not the site, failed: every later page would fail alike. A crawl
+            # error (exit 1, the reason in the ledger), never "unreachable" or "partial".
+            self.crawler.signals.send_catch_log(
+                signal=signals.spider_error, failure=failure, response=None, spider=self
+            )
+            raise CloseSpider("archive write failed")
         if (
             failure.check(HttpError)
             and failure.value.response.status == 404
