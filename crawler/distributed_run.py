@@ -51,6 +51,7 @@ from crawler.run import (
     holder_description,
     judge,
     open_run,
+    stopped_early,
     store_path,
 )
 
@@ -332,7 +333,7 @@ def _outcome(
         result,
         error=errors[0].decode() if errors else None,
         drift=drift.decode() if drift else None,
-        shutdown=crawler.stats.get_value("finish_reason") == "shutdown",
+        stopped=stopped_early(crawler.stats.get_value("finish_reason")),
         robots=stats.get(ROBOTS_UNAVAILABLE),
         answered=bool(stats.get("answered")),
     )

@@ -298,7 +298,7 @@ def _outcome(
         result,
         error=errors[0] if errors else None,
         drift=spider.drift,
-        shutdown=stats.get("finish_reason") == "shutdown",
+        stopped=stopped_early(stats.get("finish_reason")),
         robots=stats.get(ROBOTS_UNAVAILABLE),
         answered=bool(spider.answered),
     )
@@ -309,7 +309,7 @@ def judge(
     *,
     error: str | None,
     drift: str | None,
-    shutdown: bool,
+    stopped: str | None,
     robots: str | None,
     answered: bool,
 ) -> CrawlResult:
@@ -324,9 +324,9 @@ def judge(
     elif drift:
         result.status, result.exit_code = "drift", EXIT_DRIFT
         result.message = drift
-    elif shutdown:
+    elif stopped:
         result.status, result.exit_code = "interrupted", EXIT_FAILED
-        result.message = "stopped by a signal before the crawl was done"
+        result.message = stopped
     elif robots:
         result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
         result.message = f"robots.txt is unavailable ({robots}): crawling nothing (RFC 9309)"
@@ -338,6 +338,19 @@ def judge(
         result.status, result.exit_code = "partial", EXIT_PARTIAL
         result.message = f"{result.failed} page(s) failed; what was fetched is committed"
     return result
+
+
+def stopped_early(finish_reason: str | None) -> str | None:
+    """Why a crawl stopped before its end, from Scrapy's finish reason; None if it ran to its
+    end. No reason at all is a reactor stopped before the spider closed — a second SIGTERM
+    right after the first — whose counts are a part of the crawl, never a whole one."""
+    if finish_reason == "finished":
+        return None
+    if finish_reason == "shutdown":
+        return "stopped by a signal before the crawl was done"
+    if finish_reason is None:
+        return "stopped at once (a second signal) before the crawl was done"
+    return f"stopped before the crawl was done ({finish_reason})"
 
 
 def software_version() -> str:

@@ -36,6 +36,7 @@ class Runner:
         self._child: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._stopping = False
+        self._signalled: subprocess.Popen | None = None
 
     def run(self, job: Job) -> Report:
         """Run the job's crawl to its end; its report, recorded, logged and sent."""
@@ -81,11 +82,17 @@ class Runner:
         return report
 
     def stop(self) -> None:
-        """Stop for good: the running crawl (if any) gets one SIGTERM; no new one starts."""
+        """Stop for good: the running crawl (if any) gets one SIGTERM; no new one starts.
+
+        Called by the signal handler and again by the shutdown that follows: a crawl is
+        signalled once only, since Scrapy takes a second SIGTERM as "stop now", unclean."""
         with self._lock:
             self._stopping = True
             child = self._child
-        if child is not None and child.poll() is None:
+            if child is None or child is self._signalled:
+                return
+            self._signalled = child
+        if child.poll() is None:
             log.info("stopping: SIGTERM to the running crawl (pid %d)", child.pid)
             child.send_signal(signal.SIGTERM)
 

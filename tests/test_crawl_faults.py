@@ -277,3 +277,36 @@ def execute(db, sql: str) -> None:
         connection.commit()
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize(
+    "finish_reason, status, message",
+    [
+        ("finished", "ok", None),
+        ("shutdown", "interrupted", "stopped by a signal before the crawl was done"),
+        # Found under load: two SIGTERMs at once stop Twisted's reactor before the spider
+        # closes, so Scrapy records no finish reason; the run was judged "ok", exit 0.
+        (None, "interrupted", "stopped at once (a second signal) before the crawl was done"),
+        (
+            "closespider_timeout",
+            "interrupted",
+            "stopped before the crawl was done (closespider_timeout)",
+        ),
+    ],
+)
+def test_only_a_crawl_that_ran_to_its_end_is_ok(finish_reason, status, message):
+    from crawler.run import KINDS, CrawlResult, judge, stopped_early
+
+    result = CrawlResult(run_id=1, status="ok", exit_code=0, mode="full", boards=[NOTICE])
+    result.per_board = {NOTICE: {kind: 5 if kind == "new" else 0 for kind in KINDS}}
+    judged = judge(
+        result,
+        error=None,
+        drift=None,
+        stopped=stopped_early(finish_reason),
+        robots=None,
+        answered=True,
+    )
+    assert (judged.status, judged.exit_code) == (status, 0 if status == "ok" else 1)
+    assert judged.message == message
+    assert judged.new == 5

@@ -206,6 +206,38 @@ def test_sigterm_stops_the_service_and_its_crawl_cleanly(tmp_path, archive, monk
     assert 5 <= query(db, "SELECT count(*) FROM posts")[0][0] < 200
 
 
+def test_a_crawl_is_signalled_once_however_often_the_runner_is_stopped(tmp_path):
+    """The signal handler and the shutdown after it both stop the runner. Found under load:
+    the crawl got both SIGTERMs, and Scrapy takes the second as "stop now" — the run was
+    recorded "ok" with a part of the crawl. A child that counts its SIGTERMs stands in for it."""
+    from scheduler.runner import Runner
+
+    counted = tmp_path / "sigterms"
+    child = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import signal, sys, time, pathlib\n"
+            f"out = pathlib.Path({str(counted)!r})\n"
+            "seen = []\n"
+            "def on(*_):\n"
+            "    seen.append(1); out.write_text(str(len(seen)))\n"
+            "signal.signal(signal.SIGTERM, on)\n"
+            "out.write_text('0')\n"
+            "time.sleep(3)\n"
+        )],
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not counted.exists():
+        assert time.monotonic() < deadline, "the child did not start"
+        time.sleep(0.05)
+    runner = Runner(parse_config({}), "sqlite:///unused")
+    runner._child = child  # what run() holds while its crawl runs
+    for _ in range(3):
+        runner.stop()
+        time.sleep(0.2)
+    child.wait(timeout=20)
+    assert counted.read_text() == "1"
+
+
 def _path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
