@@ -3,7 +3,7 @@
 Every row of every archive table (`archive.models`) is copied with its id, in batches, into an
 empty target that `archive.upgrade` has brought to the current schema; foreign keys that point
 forward (a post's current version, a revisit's capture) are filled in once their rows exist. The
-search index is not copied but rebuilt in the target's own form (FTS5 on SQLite, `search_grams`
+search index is not copied but rebuilt in the target's own form (FTS5 on SQLite, `search_docs`
 on PostgreSQL); `apscheduler_jobs`, the scheduler's table, is not the archive's and stays behind.
 
 All of it is one transaction on the target, committed only after each table's row count and
@@ -58,7 +58,7 @@ from archive.storage import Store
 BATCH = 500  # rows per read and per insert: bodies are large, memory stays small
 CHUNK = 1 << 20
 # Not copied: the search index is rebuilt in the target's own form.
-REBUILT = ("search_grams",)
+REBUILT = ("search_docs",)
 Progress = Callable[[str], None]
 
 

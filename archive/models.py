@@ -24,6 +24,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from archive.timezone import UtcDateTime
@@ -258,15 +259,18 @@ class ChangeEvent(Base):
     post: Mapped[Post] = relationship()
 
 
-class SearchGram(Base):
-    """The search index on PostgreSQL: each distinct character bigram and unigram of a version's
-    normalised title and body (see `archive.search_index`), written in the transaction that
-    writes the version. Candidates only: every hit is verified against the text itself. On
-    SQLite the index is the FTS5 table search_fts (migration 0004, outside these models) and this
-    table stays empty."""
+class SearchDoc(Base):
+    """The search index on PostgreSQL: per version, its normalised title and body (`folded`:
+    NFC, case-folded, joined by a newline, which no term holds) and their distinct character
+    bigrams and unigrams (`grams`, a text[] under a GIN index; see `archive.search_index`),
+    written in the transaction that writes the version. `grams @> a term's grams` narrows the
+    candidates; `strpos(folded, term)` makes a count exact in SQL. On SQLite the index is the
+    FTS5 table search_fts (migrations 0004–0005, outside these models) and this table stays
+    empty."""
 
-    __tablename__ = "search_grams"
-    __table_args__ = {"sqlite_with_rowid": False}  # the primary key is the table: half the size
+    __tablename__ = "search_docs"
+    __table_args__ = (Index("ix_search_docs_grams", "grams", postgresql_using="gin"),)
 
-    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("post_versions.id"), primary_key=True)
+    folded: Mapped[str] = mapped_column(Text)
+    grams: Mapped[list[str]] = mapped_column(JSON().with_variant(ARRAY(Text), "postgresql"))

@@ -201,8 +201,8 @@ def count(
     """How many posts (or versions) `search` finds for `query` with these filters, all pages.
 
     Counted inside the index when it is exact for the query (SQLite, current versions, terms up
-    to MAX_PHRASE + 1 characters, no author filter, `until` a day), else in SQL when exact,
-    else by checking every candidate against its text.
+    to MAX_PHRASE + 1 characters, no author filter, `until` a day), else in SQL when exact (on
+    PostgreSQL, always but for an author filter), else by checking every candidate's text.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if status not in STATUSES:
@@ -218,6 +218,7 @@ def count(
         status=None if status == "all" else status,
         all_versions=all_versions,
         sort="oldest",
+        exact_in_sql=True,
     )
     if (author, all_versions) == (None, False) and not isinstance(until, datetime):
         counted = count_current(

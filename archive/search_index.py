@@ -10,8 +10,9 @@ Two back ends, one meaning (a term matches a version whose normalised title or b
   (`fts_key`), so the newest hits are read straight off the index. The board column holds the
   board's token and, for the current version of a post that is not live, `NOT_LIVE`: a count of
   live posts is one FTS5 query (`store` rewrites that row when a post's status changes).
-- PostgreSQL: `search_grams`, every distinct bigram and unigram of a version; intersecting a
-  term's grams gives a superset of the versions holding it.
+- PostgreSQL: `search_docs`, a row per version: its normalised text and the array of its distinct
+  bigrams and unigrams under a GIN index. `grams @> ARRAY[…]` (a term's grams) gives a superset
+  of the versions holding it; for counts, `strpos` on the normalised text makes it exact in SQL.
 
 `archive.search` checks every hit it shows against the text, so an index can only ever make
 search slower, never wrong; `exact` says when it may count without reading the texts.
@@ -29,19 +30,22 @@ from sqlalchemy import (
     Engine,
     Integer,
     Select,
-    and_,
+    Text,
+    bindparam,
     column,
     delete,
+    func,
     insert,
     literal_column,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
-from archive.models import Post, PostVersion, SearchGram
+from archive.models import Post, PostVersion
 from archive.timezone import UtcDateTime
 
 MAX_GRAMS_PER_TERM = 6  # enough to narrow the candidates; the check against the text does the rest
@@ -79,7 +83,10 @@ _versions = table(
 _posts = table(
     "posts", column("id"), column("board_id"), column("current_version_id"), column("status")
 )
-_grams = table("search_grams", column("gram"), column("version_id"))
+_grams = table("search_grams", column("gram"), column("version_id"))  # revisions 0002–0005
+_docs = table(
+    "search_docs", column("version_id"), column("folded", Text), column("grams", ARRAY(Text))
+)
 _fts = table(
     "search_fts", column("rowid", Integer), column("title"), column("body"), column("board")
 )
@@ -226,9 +233,15 @@ def text_grams(text: str) -> set[str]:
     return grams
 
 
+def folded_text(title: str, body_text: str) -> str:
+    """What PostgreSQL's index keeps of a version: title and body normalised, joined by a
+    newline. No term holds one (whitespace separates terms), so a term is in this text exactly
+    when it is in the title or in the body; a gram across it is only a false candidate."""
+    return normalise(title) + "\n" + normalise(body_text)
+
+
 def version_grams(title: str, body_text: str) -> set[str]:
-    # The newline keeps title and body apart; a gram across it is only a false candidate.
-    return text_grams(normalise(title) + "\n" + normalise(body_text))
+    return text_grams(folded_text(title, body_text))
 
 
 def term_grams(term: str) -> list[str]:
@@ -254,7 +267,7 @@ def index_version(session: Session, version: PostVersion) -> None:
     session.flush()  # the version's id
     connection = session.connection()
     if not uses_fts(connection):
-        _insert_grams(connection, [(version.id, version.title, version.body_text)])
+        _insert_docs(connection, [(version.id, version.title, version.body_text)])
         return
     board_id, status = connection.execute(
         select(_posts.c.board_id, _posts.c.status).where(_posts.c.id == version.post_id)
@@ -302,12 +315,17 @@ def reindex(target: Session | Engine) -> int:
         if uses_fts(connection):
             connection.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
             return backfill_fts(connection)
-        connection.execute(delete(_grams))
+        connection.execute(delete(_docs))
         return backfill(connection)
 
 
 def backfill(connection: Connection) -> int:
-    """Fill search_grams for every version (it must hold none of them yet); how many."""
+    """Fill search_docs for every version (it must hold none of them yet); how many."""
+    return _backfill(connection, _insert_docs)
+
+
+def backfill_grams(connection: Connection) -> int:
+    """Fill the search_grams table of revisions 0002–0005 (for those migrations only)."""
     return _backfill(connection, _insert_grams)
 
 
@@ -379,6 +397,18 @@ def _delete_fts(connection: Connection, key: int, texts: tuple[str, str], board:
     )
 
 
+def _insert_docs(connection: Connection, versions: Iterable[tuple]) -> None:
+    """Rows of (version id, title, body_text, …)."""
+    rows = []
+    for version_id, title, body_text, *_ in versions:
+        folded = folded_text(title, body_text)
+        rows.append(
+            {"version_id": version_id, "folded": folded, "grams": sorted(text_grams(folded))}
+        )
+    if rows:
+        connection.execute(insert(_docs), rows)
+
+
 def _insert_grams(connection: Connection, versions: Iterable[tuple]) -> None:
     """Rows of (version id, title, body_text, …)."""
     rows = [
@@ -405,11 +435,14 @@ def candidates(
     status: str | None,
     all_versions: bool,
     sort: str,
+    exact_in_sql: bool = False,
 ) -> Candidates:
     """The versions that may hold every `include` term (normalised), filtered and sorted.
 
     Only ids: sorting thousands of candidates is cheap without their texts, which `rows` reads
-    for the few that a page needs.
+    for the few that a page needs. `exact_in_sql` (for counts): on PostgreSQL, test each term
+    against the normalised text in SQL, so that the rows are exact; a page reads its few rows'
+    texts anyway and is better served without it.
     """
     newest = (PostVersion.posted_at.desc(), PostVersion.id.desc())
     if uses_fts(connection):
@@ -435,16 +468,22 @@ def candidates(
         if by_key:
             orders["newest"] = (key,)
     else:
-        query = select(PostVersion.id, PostVersion.id.label("bucket")).join(
-            Post, PostVersion.post_id == Post.id
+        query = (
+            select(PostVersion.id, PostVersion.id.label("bucket"))
+            .join(Post, PostVersion.post_id == Post.id)
+            .join(_docs, _docs.c.version_id == PostVersion.id)
         )
-        conditions = [
-            PostVersion.id.in_(select(SearchGram.version_id).where(SearchGram.gram == gram))
-            for gram in _chosen_grams(include)
-        ]
-        if conditions:
-            query = query.where(and_(*conditions))
-        exact = False
+        chosen = _chosen_grams(include)
+        if chosen:
+            grams = bindparam("grams", chosen, type_=ARRAY(Text))
+            query = query.where(_docs.c.grams.op("@>")(grams))
+        exact = exact_in_sql
+        if exact_in_sql:
+            for term in include:  # a term of one or two characters is its one gram
+                if len(term) > 2 or term not in chosen:
+                    query = query.where(func.strpos(_docs.c.folded, term) > 0)
+            for term in exclude:
+                query = query.where(func.strpos(_docs.c.folded, term) == 0)
         orders = {"oldest": (PostVersion.posted_at, PostVersion.id), "newest": newest}
     orders["views"] = (Post.view_count.desc().nulls_last(), *newest)
     if not all_versions:
@@ -504,7 +543,7 @@ def unindexed_versions(connection: Connection) -> list[int]:
         ).join(_posts, _posts.c.id == _versions.c.post_id)
     ).all()
     if not uses_fts(connection):
-        indexed = set(connection.scalars(select(_grams.c.version_id).distinct()))
+        indexed = set(connection.scalars(select(_docs.c.version_id)))
         return sorted(v for v, *_ in versions if v not in indexed)
 
     # Every row has its board's token (read-only: a match, not an fts5vocab table).

@@ -15,7 +15,7 @@ Exactness: every query's full result set (`search(limit=None)`) and `count` are 
 substring scan in Python of every text (the ground truth): recall and precision per class.
 The last line sums it up. `--db` is an SQLite file or an SQLAlchemy URL: on PostgreSQL the
 archive is built into the database if it holds no posts (else reused), and the index is
-`search_grams`.
+`search_docs`.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def build(url: str, posts: int, seed: int) -> None:
 
 def sizes(session: Session) -> dict[str, int]:
     """Bytes per table (dbstat; on PostgreSQL with its indexes and TOAST); the search index is
-    every search_fts* table on SQLite, search_grams on PostgreSQL; `texts` is the UTF-8 bytes of
+    every search_fts* table on SQLite, search_docs on PostgreSQL; `texts` is the UTF-8 bytes of
     every version's title and body_text, what the index is built from."""
     postgresql = session.get_bind().dialect.name == "postgresql"
     octets = "octet_length({})" if postgresql else "length(CAST({} AS BLOB))"
@@ -142,11 +142,11 @@ def sizes(session: Session) -> dict[str, int]:
         "texts": session.scalar(text(f"SELECT coalesce(sum({both}), 0) FROM post_versions"))
     }
     if postgresql:
-        for name in ("posts", "post_versions", "search_grams"):
+        for name in ("posts", "post_versions", "search_docs"):
             found[name] = session.scalar(
                 text("SELECT pg_total_relation_size(CAST(:name AS regclass))"), {"name": name}
             )
-        found["search index"] = found["search_grams"]
+        found["search index"] = found["search_docs"]
         return found
     for name, size in session.execute(text("SELECT name, sum(pgsize) FROM dbstat GROUP BY name")):
         key = "search index" if name.startswith("search_fts") else name
@@ -310,8 +310,7 @@ def run(engine, args) -> str:
             f"{size.get('post_versions', 0) / 1e6:.1f} MB; search index {index_bytes / 1e6:.1f} MB "
             f"({index_bytes / posts_bytes:.2f} of posts + versions, "
             f"{index_bytes / max(size['texts'], 1):.2f} of the {size['texts'] / 1e6:.1f} MB of "
-            f"titles and body texts they hold); search_grams "
-            f"{size.get('search_grams', 0) / 1e6:.1f} MB"
+            f"titles and body texts they hold)"
         )
         queries = [q for group in CLASSES.values() for q in group]
         truth = dict(zip(map(repr, queries), ground_truth(session, queries), strict=True))

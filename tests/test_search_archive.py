@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from archive import Change, mark_status, reindex, search, store_post, upgrade
-from archive.models import Post, PostVersion, SearchGram
+from archive.models import Post, PostVersion, SearchDoc
 from archive.search import count
 from archive.search_index import (
     NOT_LIVE,
@@ -137,7 +137,10 @@ def test_a_term_of_any_length_finds_what_a_scan_finds(corpus, term):
     ],
 )
 def test_and_phrases_and_exclusions_equal_the_scan(corpus, query, include, exclude):
-    assert found(corpus, query) == scan(corpus, include, exclude)
+    expected = scan(corpus, include, exclude)
+    assert found(corpus, query) == expected
+    assert count(corpus, query) == len(expected)  # on PostgreSQL: strpos in SQL, no text read
+    assert count(corpus, query, since=date(2000, 1, 1)) == len(expected)
 
 
 @settings(
@@ -264,7 +267,7 @@ def test_unindexed_versions_names_a_version_missing_from_the_index(corpus):
             },
         )
     else:
-        corpus.execute(delete(SearchGram).where(SearchGram.version_id == version.id))
+        corpus.execute(delete(SearchDoc).where(SearchDoc.version_id == version.id))
     assert unindexed_versions(corpus.connection()) == [version.id]
     assert found(corpus, version.title.split()[0]) == scan(corpus, [version.title.split()[0]]) - {
         (version.post.seq, version.version)
@@ -272,9 +275,16 @@ def test_unindexed_versions_names_a_version_missing_from_the_index(corpus):
 
 
 def index_rows(session: Session) -> set[tuple]:
-    """What the index holds: (gram, version id) rows, or FTS5 (token, rowid, column, position)."""
+    """What the index holds: (gram, version id) and (folded text, version id) rows, or FTS5
+    (token, rowid, column, position)."""
     if session.get_bind().dialect.name != "sqlite":
-        return {tuple(r) for r in session.execute(select(SearchGram.gram, SearchGram.version_id))}
+        docs = session.execute(select(SearchDoc.version_id, SearchDoc.folded, SearchDoc.grams))
+        rows = set()
+        for version_id, folded, grams in docs:
+            assert grams == sorted(set(grams))  # distinct, in order
+            rows.add((folded, version_id))
+            rows.update((gram, version_id) for gram in grams)
+        return rows
     session.execute(
         text(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms USING fts5vocab(main, search_fts, instance)"
@@ -291,7 +301,14 @@ def expected_index_rows(session: Session, *, marks: bool = True) -> set[tuple]:
     the index of revision 0004)."""
     versions = list(session.scalars(select(PostVersion)))
     if session.get_bind().dialect.name != "sqlite":
-        return {(g, v.id) for v in versions for g in version_grams(v.title, v.body_text)}
+        rows = set()
+        for v in versions:
+            folded = fold(v.title) + "\n" + fold(v.body_text)
+            grams = {folded[i : i + 2] for i in range(len(folded) - 1)}
+            grams |= {c for c in folded if not c.isspace()}
+            rows.add((folded, v.id))
+            rows.update((gram, v.id) for gram in grams)
+        return rows
     rows = set()
     for v in versions:
         current = v.post.current_version_id == v.id
@@ -377,24 +394,61 @@ def all_current(session: Session, include: list[str]) -> set[tuple]:
 def test_unindexed_versions_names_a_status_changed_behind_the_index(corpus):
     """A status written without the index (by hand, in SQL) leaves the mark stale: named."""
     if corpus.get_bind().dialect.name != "sqlite":
-        pytest.skip("the NOT_LIVE mark is search_fts's (SQLite); search_grams has no status")
+        pytest.skip("the NOT_LIVE mark is search_fts's (SQLite); search_docs has no status")
     post = corpus.scalars(select(Post).order_by(Post.seq)).first()
     corpus.execute(text("UPDATE posts SET status = 'deleted' WHERE id = :id"), {"id": post.id})
     assert unindexed_versions(corpus.connection()) == [post.current_version_id]
 
 
-def test_downgrading_to_0004_takes_the_marks_out(db_url):
+@pytest.fixture
+def engine(db_url):
+    """A new archive at the head revision, for tests that migrate it down and up again."""
+    from archive import make_engine
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def downgrade(engine, revision: str) -> None:
+    from alembic import command
+
+    from archive.migrate import alembic_config
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def test_downgrading_to_0005_gives_postgresql_its_gram_rows_back(db_url, engine):
+    """0006 replaced search_grams by search_docs; its downgrade rebuilds the gram rows (every
+    distinct bigram and unigram of each version), and upgrading again rebuilds search_docs."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's index; SQLite's is search_fts in both revisions")
+    with Session(engine) as session:
+        store_corpus(session, 20)
+        docs = index_rows(session)
+        expected = {
+            (gram, v.id)
+            for v in session.scalars(select(PostVersion))
+            for gram in version_grams(v.title, v.body_text)
+        }
+    downgrade(engine, "0005")
+    with engine.connect() as connection:
+        grams = {
+            tuple(r) for r in connection.execute(text("SELECT gram, version_id FROM search_grams"))
+        }
+    assert grams == expected and len(grams) > 500
+    upgrade(db_url)
+    with Session(engine) as session:
+        assert index_rows(session) == docs
+
+
+def test_downgrading_to_0004_takes_the_marks_out(db_url, engine):
     """0004's code deletes an edited post's old current row by its board token alone: the
     downgrade leaves no mark behind, and upgrading again puts them back."""
     if not db_url.startswith("sqlite"):
         pytest.skip("search_fts (and its marks) exist on SQLite only")
-    from alembic import command
-
-    from archive import make_engine
-    from archive.migrate import alembic_config
-
-    upgrade(db_url)
-    engine = make_engine(db_url)
     with Session(engine) as session:
         store_corpus(session, 30)
         run = new_run(session)
@@ -402,14 +456,12 @@ def test_downgrading_to_0004_takes_the_marks_out(db_url):
             mark_status(session, make_post().board_id, seq, "deleted", run_id=run, at=NIGHT_1)
         marked = expected_index_rows(session)
         assert marked != expected_index_rows(session, marks=False)
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0004")
+    downgrade(engine, "0004")
     with Session(engine) as session:
         assert index_rows(session) == expected_index_rows(session, marks=False)
     upgrade(db_url)
     with Session(engine) as session:
         assert index_rows(session) == marked
-    engine.dispose()
 
 
 def test_reindex_rebuilds_the_same_index(corpus):

@@ -9,7 +9,7 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
-from archive.search_index import backfill
+from archive.search_index import backfill_grams as backfill
 
 revision = "0002"
 down_revision = "0001"

@@ -28,7 +28,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    from archive.search_index import backfill
+    from archive.search_index import backfill_grams as backfill
 
     op.execute("DROP TABLE search_fts")
     backfill(op.get_bind())
