@@ -32,7 +32,7 @@ from archive.models import (
     StoredFile,
 )
 from archive.runs import RUNNING
-from archive.search_index import unindexed_versions
+from archive.search_index import index_problems
 from archive.storage import Store, sha256_of
 from archive.warc import Scan, read_record, scan
 
@@ -233,16 +233,24 @@ def _versions(session: Session) -> CheckResult:
 
 
 def _search_index(session: Session) -> CheckResult:
-    """Every version is in the search index, under its key and mark (SQLite) — what search
-    finds is decided by the index, so a torn write would lose hits silently."""
+    """Every version is in the search index, under its key and mark (SQLite), and the index
+    holds no row of no version — what search finds is decided by the index, so a torn write
+    would lose hits, or count phantom ones, silently."""
     result = CheckResult("search index")
-    wrong = unindexed_versions(session.connection())
+    wrong, strays = index_problems(session.connection())
     total = session.scalar(select(func.count()).select_from(PostVersion)) or 0
     result.checked = counted(total, "version")
     for version_id in wrong:
         result.problem(
             f"version {version_id} is missing from the search index or stale there "
             "(`sijeong db reindex` rebuilds it)"
+        )
+    if strays:
+        result.problem(
+            f"{counted(len(strays), 'row')} of the search index "
+            f"{'belongs' if len(strays) == 1 else 'belong'} to no version, e.g. key {strays[0]} "
+            "(`sijeong db reindex` rebuilds it)",
+            len(strays),
         )
     return result
 

@@ -536,6 +536,13 @@ def unindexed_versions(connection: Connection) -> list[int]:
     """The ids of the versions the index lacks (or, on SQLite, holds under a stale key or with a
     wrong NOT_LIVE mark): empty unless a write was torn or the index edited by hand. For
     checks; reads every version's id and time, never its text."""
+    return index_problems(connection)[0]
+
+
+def index_problems(connection: Connection) -> tuple[list[int], list[int]]:
+    """(`unindexed_versions`, the keys of index rows that are no version's: on SQLite, a row
+    left behind by a delete given other values than were inserted; on PostgreSQL, none can be,
+    search_docs' key being a foreign key)."""
     current = (_posts.c.current_version_id == _versions.c.id).label("current")
     versions = connection.execute(
         select(
@@ -544,9 +551,10 @@ def unindexed_versions(connection: Connection) -> list[int]:
     ).all()
     if not uses_fts(connection):
         indexed = set(connection.scalars(select(_docs.c.version_id)))
-        return sorted(v for v, *_ in versions if v not in indexed)
+        return sorted(v for v, *_ in versions if v not in indexed), []
 
-    # Every row has its board's token (read-only: a match, not an fts5vocab table).
+    # Every row has its board's token (read-only: a match, not an fts5vocab table; FTS5 cannot
+    # scan a contentless table without one).
     def docs(token: str) -> set[int]:
         match = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m")
         return set(connection.scalars(match, {"m": f'"{token}"'}))
@@ -555,12 +563,13 @@ def unindexed_versions(connection: Connection) -> list[int]:
     for board_id in {board for *_, board, _ in versions}:
         keys.update(docs(board_token(board_id)))
     marked = docs(NOT_LIVE)
-    wrong = []
+    wrong, expected = [], set()
     for version_id, posted_at, is_current, _, status in versions:
         key = fts_key(version_id, posted_at, current=bool(is_current))
+        expected.add(key)
         if key not in keys or (key in marked) != (bool(is_current) and status != "live"):
             wrong.append(version_id)
-    return sorted(wrong)
+    return sorted(wrong), sorted((keys | marked) - expected)
 
 
 def rows(ids: Sequence[int]) -> Select:

@@ -195,9 +195,9 @@ def run_worker(
         setattr(result, kind, sum(int(stats.get(f"sijeong/{b}/{kind}", 0)) for b in options.boards))
     if spider.drift:
         result.status, result.exit_code, result.message = "drift", EXIT_DRIFT, spider.drift
-    elif stats.get("finish_reason") not in ("finished", None):
+    elif why := stopped_early(stats.get("finish_reason")):  # None too: a second signal
         result.status, result.exit_code = "stopped", EXIT_FAILED
-        result.message = f"worker stopped: {stats.get('finish_reason')}"
+        result.message = f"worker {why}"
     return result
 
 

@@ -34,7 +34,9 @@ class Runner:
         self.db_url = db_url
         self.clock = clock or (lambda: datetime.now(SEOUL))
         self._child: subprocess.Popen | None = None
-        self._lock = threading.Lock()
+        # Re-entrant: stop() runs in a signal handler, which may interrupt this very thread
+        # inside stop() (the shutdown after a first signal).
+        self._lock = threading.RLock()
         self._stopping = False
         self._signalled: subprocess.Popen | None = None
 

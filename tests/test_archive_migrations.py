@@ -201,6 +201,8 @@ def test_upgrading_a_populated_archive_again_keeps_every_row(archive, db_url):
     }
     assert upgrade(db_url) == (head_revision(), head_revision())
     assert snapshot(db_url) == before
-    with Session(archive) as session:  # PostgreSQL's index: a row per version
+    with Session(
+        archive
+    ) as session:  # PostgreSQL's index, as the nights wrote it: a row per version
         indexed = session.scalar(select(func.count()).select_from(SearchDoc))
         assert indexed == (0 if db_url.startswith("sqlite") else 5)

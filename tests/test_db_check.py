@@ -343,6 +343,24 @@ def test_a_status_written_behind_the_search_index_is_found(archive):
     assert report(archive)[0] == 0
 
 
+def test_a_search_index_row_of_no_version_is_found(archive):
+    """A row left in the index under a key no version has (a delete given other values than
+    were inserted leaves one): counts would find a phantom hit."""
+    from archive.search_index import board_token
+
+    execute(
+        archive,
+        "INSERT INTO search_fts(rowid, title, body, board) VALUES (12345, '광주', '', :board)",
+        board=board_token("BD_0000000022"),
+    )
+    code, checks = report(archive)
+    assert code == 1 and failing(checks) == ["search index"]
+    assert checks["search index"]["examples"] == [
+        "1 row of the search index belongs to no version, e.g. key 12345 "
+        "(`sijeong db reindex` rebuilds it)"
+    ]
+
+
 @pytest.mark.parametrize(
     "url, message",
     [
