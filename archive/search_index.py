@@ -475,7 +475,10 @@ def candidates(
         )
         chosen = _chosen_grams(include)
         if chosen:
-            grams = bindparam("grams", chosen, type_=ARRAY(Text))
+            # Through a sub-select, so that the planner does not see the grams: seeing a common
+            # one, it chose to test the arrays row by row, detoasting each one (measured on
+            # 10,000 posts: 245 ms to count 광주시, against 85 ms through the GIN index).
+            grams = select(bindparam("grams", chosen, type_=ARRAY(Text))).scalar_subquery()
             query = query.where(_docs.c.grams.op("@>")(grams))
         exact = exact_in_sql
         if exact_in_sql:
