@@ -300,9 +300,17 @@ def status_changed(session: Session, post: Post, was_live: bool) -> None:
         return
     version = post.current_version
     key = fts_key(version.id, version.posted_at)
-    texts = _fts_texts(version.title, version.body_text)
-    _delete_fts(connection, key, texts, board_column(post.board_id, was_live))
-    connection.execute(insert(_fts), [_fts_row(key, texts, board_column(post.board_id, live))])
+    remark(connection, key, version.title, version.body_text, post.board_id, live=live)
+
+
+def remark(
+    connection: Connection, key: int, title: str, body_text: str, board_id: str, *, live: bool
+) -> None:
+    """Write the search_fts row of a current version again, with its NOT_LIVE mark (`live`
+    False) or without it (True); it must hold the other one now."""
+    texts = _fts_texts(title, body_text)
+    _delete_fts(connection, key, texts, board_column(board_id, not live))
+    connection.execute(insert(_fts), [_fts_row(key, texts, board_column(board_id, live))])
 
 
 def reindex(target: Session | Engine) -> int:

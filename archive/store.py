@@ -140,8 +140,8 @@ def store_post(
             row.missing_checks, row.missing_run_id = 0, None
             if row.status == "deleted" or (row.status == "unlisted" and listed):
                 restored = True
-                row.status, row.deleted_at = "live", None
-                status_changed(session, row, was_live=False)
+                _set_status(session, row, "live")
+                row.deleted_at = None
                 record_event(
                     session, "restored", row, run_id=run_id, at=fetched_at, version=version
                 )
@@ -173,9 +173,7 @@ def mark_status(
             raise NotFound(f"no post {board_id}:{seq} in the archive")
         if row.status == status:
             return False
-        was_live = row.status == "live"
-        row.status = status
-        status_changed(session, row, was_live)
+        _set_status(session, row, status)
         row.deleted_at = at if status == "deleted" else None
         version = row.current_version.version if row.current_version else None
         record_event(session, status, row, run_id=run_id, at=at, version=version)
@@ -208,8 +206,8 @@ def record_missing(
         row.missing_run_id = run_id
         if row.missing_checks < confirm_after:
             return "counted"
-        row.status, row.deleted_at = "deleted", at
-        status_changed(session, row, was_live=False)
+        _set_status(session, row, "deleted")
+        row.deleted_at = at
         version = row.current_version.version if row.current_version else None
         record_event(session, "deleted", row, run_id=run_id, at=at, version=version)
     return "deleted"
@@ -226,8 +224,8 @@ def unlist_missing(
         ).all()
         missing = sorted((p for p in live if p.seq not in listed), key=lambda p: p.seq)
         for row in missing:
-            row.status, row.missing_checks, row.missing_run_id = "unlisted", 0, None
-            status_changed(session, row, was_live=True)
+            _set_status(session, row, "unlisted")
+            row.missing_checks, row.missing_run_id = 0, None
             version = row.current_version.version if row.current_version else None
             record_event(session, "unlisted", row, run_id=run_id, at=at, version=version)
     return [row.seq for row in missing]
@@ -322,6 +320,14 @@ def _add_version(
         setattr(row, field, getattr(post, field))
     index_version(session, version)
     return number
+
+
+def _set_status(session: Session, row: Post, status: str) -> None:
+    """Every change of a post's status goes through here: the search index marks the current
+    version of a post that is not live, in the same transaction."""
+    was_live = row.status == "live"
+    row.status = status
+    status_changed(session, row, was_live)
 
 
 def _take_turns(session: Session, board_id: str, seq: int) -> None:

@@ -38,7 +38,6 @@ from crawler.distributed import (
 from crawler.distributed_spider import DistributedBoardSpider
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
-    DETAILS,
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
@@ -46,6 +45,7 @@ from crawler.run import (
     CrawlOptions,
     CrawlResult,
     _close_run,
+    board_counts,
     crawl_settings,
     error_line,
     holder_description,
@@ -311,10 +311,6 @@ def _outcome(
 ) -> CrawlResult:
     """The run's result from every worker's counts in Redis (`crawler.run._outcome`'s rules)."""
     stats = {k.decode(): _number(v.decode()) for k, v in server.hgetall(keys.stats).items()}
-    per_board = {
-        board_id: {kind: stats.get(f"sijeong/{board_id}/{kind}", 0) for kind in (*KINDS, *DETAILS)}
-        for board_id in options.boards
-    }
     failures = [json.loads(f) for f in server.lrange(keys.failures, 0, 199)]
     errors = server.lrange(keys.errors, 0, 0)
     drift = server.get(keys.drift)
@@ -325,7 +321,7 @@ def _outcome(
         mode=options.mode,
         boards=list(options.boards),
         requests=stats.get("downloader/request_count", 0),
-        per_board=per_board,
+        per_board=board_counts(stats, options.boards),
         failures=failures,
         warc=None,  # one WARC file per worker: warc/sijeong-run-<id>-<worker>.warc.gz
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -277,12 +277,6 @@ def _outcome(
 ) -> CrawlResult:
     stats = crawler.stats.get_stats()
     spider: BoardSpider = crawler.spider
-    per_board = {
-        board_id: {
-            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, *DETAILS)
-        }
-        for board_id in options.boards
-    }
     result = CrawlResult(
         run_id=run_id,
         status="ok",
@@ -290,7 +284,7 @@ def _outcome(
         mode=options.mode,
         boards=list(options.boards),
         requests=int(stats.get("downloader/request_count", 0)),
-        per_board=per_board,
+        per_board=board_counts(stats, options.boards),
         failures=list(spider.failures),
         warc=Store.warc_location(run_id) if spider.archive.captures else None,
     )
@@ -302,6 +296,16 @@ def _outcome(
         robots=stats.get(ROBOTS_UNAVAILABLE),
         answered=bool(spider.answered),
     )
+
+
+def board_counts(stats: Mapping[str, Any], boards: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Each board's tallies (KINDS, then DETAILS) from a crawl's stats, 0 where none."""
+    return {
+        board_id: {
+            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, *DETAILS)
+        }
+        for board_id in boards
+    }
 
 
 def judge(

@@ -136,7 +136,9 @@ def _caption_count(session: Session, parsed, **options) -> int | None:
     if options.get("author") is not None:
         return None
     try:
-        with session.begin_nested():  # the timeout ends with the savepoint
+        # A cancelled count rolls the savepoint back, and the timeout with it; a finished one
+        # sets it back itself (a released savepoint keeps what SET LOCAL did).
+        with session.begin_nested():
             session.execute(text(f"SET LOCAL statement_timeout = {int(CAPTION_COUNT_MS)}"))
             found = count_archive(session, parsed, **options)
             session.execute(text("SET LOCAL statement_timeout TO DEFAULT"))

@@ -10,7 +10,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-from archive.search_index import backfill_fts, board_column, fts_key, fts_tokens, normalise
+from archive.search_index import backfill_fts, fts_key, remark
 from archive.timezone import UtcDateTime
 
 revision = "0005"
@@ -53,18 +53,5 @@ def downgrade() -> None:
         .join(posts, posts.c.current_version_id == versions.c.id)
         .where(posts.c.status != "live")
     ).all()
-    write = "INSERT INTO search_fts(search_fts, rowid, title, body, board) VALUES "
     for version_id, title, body_text, posted_at, board_id in marked:
-        row = {
-            "rowid": fts_key(version_id, posted_at),
-            "title": fts_tokens(normalise(title)),
-            "body": fts_tokens(normalise(body_text)),
-        }
-        bind.execute(
-            sa.text(write + "('delete', :rowid, :title, :body, :board)"),
-            {**row, "board": board_column(board_id, live=False)},
-        )
-        bind.execute(
-            sa.text(write.replace("search_fts, ", "", 1) + "(:rowid, :title, :body, :board)"),
-            {**row, "board": board_column(board_id, live=True)},
-        )
+        remark(bind, fts_key(version_id, posted_at), title, body_text, board_id, live=True)
