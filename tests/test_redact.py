@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from archive_fixtures import NIGHT_1, make_post, new_run
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from test_dump import FORMATS, keyed, read_dump
 
@@ -146,3 +148,23 @@ def test_every_dump_format_masks_every_form(redacted_dump, fmt, seq, form):
         ("BD_0000000022", seq, 1)
     ]
     assert (version["body_text"], version["body_html"]) == (form[3], form[4])
+
+
+_pieces = st.one_of(
+    st.sampled_from(
+        [f[1] for f in FORMS]
+        + [f[2] for f in FORMS]
+        + ["<b>", "</b>", "<br>", "<p>", "</p>", "&nbsp;", "&lt;", "&amp;", "\u200b", "@"]
+    ),
+    st.text(alphabet="0123456789０１２-–. +@<>&;abc가\u00a0\n", max_size=16),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pieces, max_size=10).map("".join))
+def test_redacting_twice_finds_nothing_more_and_never_raises(value):
+    for clean in ("text", "html"):
+        once = getattr(Redactor(), clean)(value, keep="062-613-2222")
+        again = Redactor()
+        assert getattr(again, clean)(once, keep="062-613-2222") == once
+        assert sum(again.counts.values()) == 0
