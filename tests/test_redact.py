@@ -168,3 +168,15 @@ def test_redacting_twice_finds_nothing_more_and_never_raises(value):
         again = Redactor()
         assert getattr(again, clean)(once, keep="062-613-2222") == once
         assert sum(again.counts.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("html", "redacted"),
+    [
+        ("<p>전화 0\u200b10-<b></b>1234-\u00ad5678 끝</p>", "<p>전화 [전화번호]<b></b> 끝</p>"),
+        ("<b></b>010-1234-5678<i></i>", "<b></b>[전화번호]<i></i>"),
+        ("\u200b<b>\u200b</b>010-1234-5678", "\u200b<b>\u200b</b>[전화번호]"),
+    ],
+)
+def test_invisible_characters_and_empty_tags_do_not_hide_a_number(html, redacted):
+    assert Redactor().html(html) == redacted

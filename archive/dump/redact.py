@@ -22,6 +22,7 @@ here and are kept.
 
 from __future__ import annotations
 
+import bisect
 import html as html_entities
 import re
 from collections import Counter
@@ -36,7 +37,7 @@ _SEP = rf"(?:{_GAP}[-.]{_GAP}|[ \t]{{1,3}})?"
 _RRN_SEP = rf"(?:{_GAP}-{_GAP}|[ \t]{{1,3}})?"
 _AREA = r"(?:2|[3-6][1-5]|1[016789]|70|50[0-9])"
 # Order matters: a resident number would otherwise read as two telephone-like digit runs.
-# The patterns run on the reading of the text (`_reading`): ASCII digits, dashes and spaces.
+# The patterns run on the reading of the text (`_Reading`): ASCII digits, dashes and spaces.
 PATTERNS = {
     "rrn": re.compile(
         rf"(?<![0-9])[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]){_RRN_SEP}[1-8][0-9]{{6}}(?![0-9])"
@@ -59,6 +60,7 @@ _SPACES = (
     "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 )
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_UNSEEN = str.maketrans(dict.fromkeys(_INVISIBLE))
 # One character for one: full-width ASCII (U+FF01–FF5E), dashes and spaces as a reader reads them.
 _READ_AS = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
@@ -129,7 +131,10 @@ class Redactor:
         """`segments` read as one text, masked; each mask goes where its match begins and the
         rest of the match is removed from the segments it spans."""
         kept = _digits(keep) if keep else None
-        reading, origin = _reading(segments)
+        read = _Reading(segments)
+        reading = read.text
+        if not any(pattern.search(reading) for pattern in PATTERNS.values()):
+            return segments
         spans: list[tuple[int, int, str]] = []
         for kind in KINDS:
             found = []
@@ -146,8 +151,8 @@ class Redactor:
             return segments
         result = [list(s) for s in segments]
         for start, end, mask in sorted(spans, reverse=True):
-            first = origin[start]
-            last = origin[end - 1]
+            first = read.origin(start)
+            last = read.origin(end - 1)
             for seg in range(first[0], last[0] + 1):
                 chars = result[seg]
                 lo = first[1] if seg == first[0] else 0
@@ -183,18 +188,34 @@ class Redactor:
         return redact
 
 
-def _reading(segments: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """The segments joined as a reader reads them, and for each character of that reading the
-    (segment, index) it comes from. Invisible characters are left out of the reading."""
-    chars: list[str] = []
-    origin: list[tuple[int, int]] = []
-    for seg, text in enumerate(segments):
-        for i, char in enumerate(text.translate(_READ_AS)):
-            if char in _INVISIBLE:
-                continue
-            chars.append(char)
-            origin.append((seg, i))
-    return "".join(chars), origin
+class _Reading:
+    """The segments joined as a reader reads them (`text`), and where each of its characters
+    comes from (`origin`: segment, index). Invisible characters are left out of the reading."""
+
+    def __init__(self, segments: list[str]) -> None:
+        pieces = [segment.translate(_READ_AS) for segment in segments]
+        self.text = "".join(p.translate(_UNSEEN) for p in pieces)
+        self._starts: list[int] = []
+        self._maps: list[list[int] | None] = []
+        at = 0
+        for piece in pieces:
+            self._starts.append(at)
+            seen = piece.translate(_UNSEEN)
+            # only a segment with invisible characters needs a map; the rest map one for one
+            self._maps.append(
+                None
+                if len(seen) == len(piece)
+                else [i for i, c in enumerate(piece) if c not in _INVISIBLE]
+            )
+            at += len(seen)
+
+    def origin(self, position: int) -> tuple[int, int]:
+        # the last segment starting at or before `position` holds it: an empty segment starts
+        # where the next one does, so bisect_right passes over it
+        seg = bisect.bisect_right(self._starts, position) - 1
+        offset = position - self._starts[seg]
+        mapped = self._maps[seg]
+        return seg, offset if mapped is None else mapped[offset]
 
 
 def _breaks(tag: str) -> bool:
