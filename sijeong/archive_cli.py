@@ -28,6 +28,7 @@ from archive.views import run_json
 from sijeong import archive_output as output
 from sijeong.config import ENV_DB, db_url
 from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.printable import printable
 
 db_option = click.option(
     "--db",
@@ -345,7 +346,9 @@ def _print_check(report: CheckReport, what: str) -> None:
     out.print(table)
     for check in report.checks:
         for example in check.examples:
-            out.print(Text.assemble((f"{check.name}: ", "bold"), example), soft_wrap=True)
+            out.print(
+                Text.assemble((f"{check.name}: ", "bold"), printable(example)), soft_wrap=True
+            )
         if check.problems > len(check.examples):
             out.print(f"{check.name}: … {check.problems - len(check.examples):,} more")
     if report.ok:
@@ -480,4 +483,4 @@ def _echo_problems(report: CheckReport) -> None:
     """Each failed check's examples, one line each, on stderr."""
     for check in report.checks:
         for example in check.examples:
-            click.echo(f"{check.name}: {example}", err=True)
+            click.echo(printable(f"{check.name}: {example}"), err=True)

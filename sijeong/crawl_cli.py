@@ -16,6 +16,7 @@ from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
+from sijeong.printable import printable
 
 
 @click.command()
@@ -263,7 +264,7 @@ def _report(result: CrawlResult, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.summary(), ensure_ascii=False))
         if result.message and result.exit_code:
-            click.echo(result.message, err=True)
+            click.echo(printable(result.message), err=True)  # URLs from the site
         return
     console = Console(highlight=False)
     for board_id, counts in result.per_board.items():
@@ -275,4 +276,4 @@ def _report(result: CrawlResult, as_json: bool) -> None:
         f"{result.mode}, {result.requests} requests, {result.seconds:.1f} s"
     )
     if result.message and result.exit_code:
-        click.echo(result.message, err=True)
+        click.echo(printable(result.message), err=True)  # URLs from the site
