@@ -8,7 +8,6 @@ runs in KST and `--print-crontab` the cron lines that run the same crawls.
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import sys
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from archive.db import display_url
 from scheduler.config import TIMEZONE, ConfigError, load_config
-from scheduler.jobs import SEOUL, crontab, make_jobs
+from scheduler.jobs import SEOUL, crontab, make_jobs, sijeong_command
 from scheduler.once import run_due
 from scheduler.report import COUNTS
 from scheduler.runner import Runner
@@ -91,8 +90,7 @@ def schedule_command(config_file, list_jobs, print_crontab, once, log, verbose, 
         _serve(jobs, config, url)
         return
     if print_crontab:
-        executable = shutil.which("sijeong") or f"{sys.executable} -m sijeong.cli"
-        click.echo(crontab(jobs, executable, log), nl=False)
+        click.echo(crontab(jobs, sijeong_command(), log), nl=False)
         return
     now = datetime.now(SEOUL)
     table = Table(title=f"jobs ({config.source or 'defaults'}; times {TIMEZONE})", box=None)
