@@ -9,6 +9,10 @@ class ArchiveMissing(ArchiveError):
     """The archive does not exist, or exists without the current schema."""
 
 
+class ArchiveUnreadable(ArchiveError):
+    """This user may not read the archive as it stands (permissions, a writer's -shm file)."""
+
+
 class BadRef(ArchiveError):
     """A REF that is neither a seq, `BOARD:SEQ` nor a post URL."""
 
