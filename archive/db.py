@@ -26,9 +26,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, SessionTransactionOrigin
 
-from archive.errors import ArchiveMissing, ArchiveUnreadable
+from archive.errors import ArchiveMissing, ArchiveUnreadable, UnsupportedDatabase
 
 BUSY_TIMEOUT_MS = 30_000
+SUPPORTED_URLS = "sijeong opens sqlite:///PATH and postgresql+psycopg://… URLs"
 
 
 def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
@@ -39,6 +40,10 @@ def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
     parent directory created if missing.
     """
     url = make_url(url)
+    if url.get_backend_name() not in ("sqlite", "postgresql"):  # the models and SQL know these
+        raise UnsupportedDatabase(
+            f"not a database URL this sijeong can open: {display_url(url)!r} ({SUPPORTED_URLS})"
+        )
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, read_only=read_only)
     engine = create_engine(url, pool_pre_ping=True)
@@ -61,8 +66,13 @@ def sqlite_path(url: str | URL) -> Path | None:
 
 
 def display_url(url: str | URL) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password, for messages (a reader's `file:` URI as the plain path)."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.query.get("uri") == "true":
+        path = sqlite_path(url)
+        if path is not None:
+            return f"sqlite:///{path}"
+    return url.render_as_string(hide_password=True)
 
 
 def read_only_url(path: Path) -> URL:

@@ -11,7 +11,7 @@ from rich.console import Console
 from archive.dump import FORMATS, DumpOptions, DumpRefused, check_out_dir, dump, verify
 from archive.dump.manifest import UnsafeManifest
 from sijeong import __version__
-from sijeong.archive_cli import db_option, progress_line, reading_session, when_option
+from sijeong.archive_cli import COUNT, db_option, progress_line, reading_session, when_option
 from sijeong.errors import EXIT_FAILED, UsageError
 from sijeong.printable import printable
 
@@ -48,7 +48,7 @@ def _formats(text: str) -> tuple[str, ...]:
 )
 @click.option(
     "--since-run",
-    type=click.IntRange(min=0),
+    type=COUNT,
     metavar="ID",
     help="Incremental: only what runs after ID wrote (the base's manifest names ID).",
 )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from archive import search as search_archive
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
-from sijeong.archive_cli import db_option, reading_session, when_option
+from sijeong.archive_cli import COUNT, db_option, reading_session, when_option
 from sijeong.archive_output import console, local, print_json, site_text
 from sijeong.errors import UsageError
 from sijeong.printable import printable, printable_row
@@ -47,8 +47,8 @@ COLUMNS = (
 @click.option("--until", metavar="DATE", help="Only posts dated on or before this day (Seoul).")
 @click.option("--status", type=click.Choice(STATUSES), default="live", show_default=True)
 @click.option("--all-versions", is_flag=True, help="Search every earlier version too.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=0), help="0: all.")
-@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N hits.")
+@click.option("--limit", default=20, show_default=True, type=COUNT, help="0: all.")
+@click.option("--offset", default=0, type=COUNT, help="Skip the first N hits.")
 @click.option("--sort", type=click.Choice(SORTS), default="newest", show_default=True)
 @click.option(
     "--format",
