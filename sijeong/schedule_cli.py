@@ -27,6 +27,7 @@ from scheduler.service import Service
 from sijeong.archive_cli import db_option
 from sijeong.config import db_url
 from sijeong.errors import UsageError
+from sijeong.printable import printable
 
 
 @click.command(name="schedule")
@@ -122,7 +123,7 @@ def _run_once(jobs, config, url: str) -> None:
             line += f"; {report.message}"
         for note in (*report.warnings, *report.stale, *report.notified):
             line += f"; {note}"
-        click.echo(line)
+        click.echo(printable(line))  # a run's message can hold a URL from the site
     sys.exit(next((o.report.exit_code for o in outcomes if o.report.exit_code), 0))
 
 
@@ -148,8 +149,13 @@ def _stop_on_signal(stop):
 
 
 class _SeoulFormatter(logging.Formatter):
+    """Log lines in KST, with control characters from the site (in runs' messages) shown."""
+
     def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
         return f"{datetime.fromtimestamp(record.created, SEOUL):%Y-%m-%d %H:%M:%S KST}"
+
+    def format(self, record):
+        return printable(super().format(record), lines=True)
 
 
 def _logging(verbose: bool) -> None:

@@ -103,3 +103,21 @@ def test_json_keeps_the_text_exact(hostile_archive):
 def test_show_keeps_lines_and_tabs_of_the_body_and_shows_controls_visibly(hostile_archive):
     result = CliRunner().invoke(cli, ["show", "16222", "--db", hostile_archive])
     assert "첫 줄\n        들여쓴 줄 ␛]52;c;SGVsbG8=␇ ␛[2J \\x9b31m ␇ ␡ ␍ \\x851" in result.stdout
+
+
+def test_the_scheduler_log_shows_a_run_message_escaped(capsys):
+    import logging
+
+    from sijeong.schedule_cli import _logging
+
+    logger = logging.getLogger("sijeong.schedule")
+    kept = logger.handlers[:], logger.level, logger.propagate
+    try:
+        _logging(verbose=False)
+        logger.warning("crawl-incremental: exit 1; %s", HOSTILE)
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = kept
+        logging.getLogger("apscheduler").handlers[:] = []
+    err = capsys.readouterr().err
+    assert "crawl-incremental: exit 1; ␛]52;c;SGVsbG8=␇ ␛[2J \\x9b31m" in err
+    assert _controls(err) == []
