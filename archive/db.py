@@ -3,22 +3,33 @@
 On SQLite the archive runs in WAL mode, so readers never wait for the writer, and every write
 transaction starts with `BEGIN IMMEDIATE`: it takes the write lock up front instead of upgrading a
 read lock halfway, which is what makes SQLite answer "database is locked" without waiting.
+
+Readers open the file with `mode=ro`. A WAL reader needs the `-shm` file: one that exists is used
+read-only (SQLite ≥ 3.22), else the reader must create it, which a user who cannot write the
+archive's directory cannot do. Then, if no `-wal` and no `-shm` file exist, no connection has the
+archive open (WAL mode removes both when the last one closes), and the reader opens it with
+`immutable=1`: no locks, no `-shm`. A writer that starts during that read could checkpoint under it;
+that is the price of reading without write permission, and reads are short. A `-wal` without a
+readable `-shm` is a writer's open archive this user cannot read safely: one line says so.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, SessionTransactionOrigin
 
-from archive.errors import ArchiveMissing
+from archive.errors import ArchiveMissing, ArchiveUnreadable, UnsupportedDatabase
 
 BUSY_TIMEOUT_MS = 30_000
+SUPPORTED_URLS = "sijeong opens sqlite:///PATH and postgresql+psycopg://… URLs"
 
 
 def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
@@ -29,6 +40,10 @@ def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
     parent directory created if missing.
     """
     url = make_url(url)
+    if url.get_backend_name() not in ("sqlite", "postgresql"):  # the models and SQL know these
+        raise UnsupportedDatabase(
+            f"not a database URL this sijeong can open: {display_url(url)!r} ({SUPPORTED_URLS})"
+        )
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, read_only=read_only)
     engine = create_engine(url, pool_pre_ping=True)
@@ -45,12 +60,46 @@ def sqlite_path(url: str | URL) -> Path | None:
     database = url.database or ""
     if database in ("", ":memory:") or url.query.get("mode") == "memory":
         return None
+    if url.query.get("uri") == "true" and database.startswith("file:"):  # a reader's URL
+        return Path(unquote(database.removeprefix("file:")))
     return Path(database)
 
 
 def display_url(url: str | URL) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password, for messages (a reader's `file:` URI as the plain path)."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.query.get("uri") == "true":
+        path = sqlite_path(url)
+        if path is not None:
+            return f"sqlite:///{path}"
+    return url.render_as_string(hide_password=True)
+
+
+def read_only_url(path: Path) -> URL:
+    """The URL a reader opens `path` with: `mode=ro`, plus `immutable=1` when this user cannot
+    create the `-shm` file and no connection has the archive open (see the module's docstring).
+    Raises ArchiveUnreadable, naming the reason, when this user cannot read it at all."""
+    if not os.access(path, os.R_OK, effective_ids=True):
+        raise ArchiveUnreadable(f"cannot read {path}: this user has no read permission on it")
+    query = {"mode": "ro", "uri": "true"}
+    folder = path.parent
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if not os.access(folder, os.W_OK, effective_ids=True):
+        if shm.exists():
+            if not os.access(shm, os.R_OK, effective_ids=True):
+                raise ArchiveUnreadable(
+                    f"cannot read {path}: a writer has it open and this user may not read its "
+                    f"{shm.name} file (read as the archive's owner, or let this user write {folder})"
+                )
+        elif wal.exists():
+            raise ArchiveUnreadable(
+                f"cannot read {path}: it has a {wal.name} file but no {shm.name}, which this "
+                f"user cannot create in {folder} (read as the archive's owner, or let this user "
+                "write there)"
+            )
+        else:
+            query["immutable"] = "1"
+    return URL.create("sqlite", database="file:" + quote(str(path.absolute())), query=query)
 
 
 def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
@@ -60,7 +109,7 @@ def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
             raise ArchiveMissing(f"no archive at {path} (create it with `sijeong db upgrade`)")
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = create_engine(read_only_url(path) if read_only and path is not None else url)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

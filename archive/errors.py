@@ -9,6 +9,14 @@ class ArchiveMissing(ArchiveError):
     """The archive does not exist, or exists without the current schema."""
 
 
+class ArchiveUnreadable(ArchiveError):
+    """This user may not read the archive as it stands (permissions, a writer's -shm file)."""
+
+
+class UnsupportedDatabase(ArchiveError):
+    """A database URL of a kind the archive does not run on (MySQL, Oracle, …)."""
+
+
 class BadRef(ArchiveError):
     """A REF that is neither a seq, `BOARD:SEQ` nor a post URL."""
 

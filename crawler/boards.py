@@ -12,11 +12,25 @@ are unique across sites (the merged city's boards are `JG_…`), so `BOARDS` hol
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 BASE_URL = "https://www.gwangju.go.kr"
 POLITE_DELAY = 1.05  # seconds between requests to one site: ≥ 1 s between arrivals
+MIN_DELAY = 1.0  # the least a site off this machine gets; only loopback (the replica) may go lower
+
+
+def is_loopback(url: str) -> bool:
+    """Whether `url` names this machine: 127.0.0.0/8, ::1 or localhost (the replica's kind of
+    address), by the literal host only: a name is never resolved."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

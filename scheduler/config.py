@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.boards import MIN_DELAY, is_loopback
+
 ENV_CONFIG = "SIJEONG_CONFIG"
 TIMEZONE = "Asia/Seoul"
 MODES = ("incremental", "verify", "full")
@@ -156,6 +158,11 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0
     ):
         raise ConfigError(f"{where}crawl.delay must be a number of seconds, 0 or more")
+    if delay is not None and delay < MIN_DELAY and not (base_url and is_loopback(str(base_url))):
+        raise ConfigError(
+            f"{where}crawl.delay must be {MIN_DELAY:g} s or more unless crawl.base_url is a "
+            "loopback address (the replica)"
+        )
     jobs: dict[str, When] = {}
     for mode in MODES:
         text = schedule.get(mode, DEFAULT_TIMES[mode])

@@ -7,9 +7,14 @@ them with `replace_existing` and a changed configuration replaces the stored job
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -62,17 +67,31 @@ def make_jobs(config: Config, db_url: str) -> list[Job]:
     return jobs
 
 
-def crontab(jobs: list[Job], executable: str, log: str) -> str:
+def sijeong_command(python: str = sys.executable) -> tuple[str, ...]:
+    """The words that start `sijeong` from cron, whose PATH holds no virtualenv: the console
+    script installed beside `python` (its venv's bin/), else the one on PATH, else `python -m
+    sijeong.cli`. Paths absolute, symlinks kept (a venv's python3 is one)."""
+    beside = Path(python).parent / "sijeong"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return (os.path.abspath(beside),)
+    if found := shutil.which("sijeong"):
+        return (os.path.abspath(found),)
+    return (os.path.abspath(python), "-m", "sijeong.cli")
+
+
+def crontab(jobs: list[Job], command: Sequence[str], log: str) -> str:
     """Cron lines equivalent to the schedule (times in Asia/Seoul through CRON_TZ, which cronie
-    and systemd-cron honour; other crons need the machine's clock on KST)."""
+    and systemd-cron honour; other crons need the machine's clock on KST). `command` is the
+    words that start sijeong (`sijeong_command()`); each word is shell-quoted on its own."""
     lines = [
         "# sijeong: the nightly crawls (sijeong schedule --print-crontab)",
         f"CRON_TZ={TIMEZONE}",
     ]
     for job in jobs:
-        command = shlex.join([executable, *job.argv])
+        words = f"{shlex.join([*command, *job.argv])} >> {shlex.quote(log)} 2>&1"
+        # cron turns an unescaped % into a newline (crontab(5)), even inside quotes
         lines.append(
             f"{job.when.minute} {job.when.hour} * * {job.when.cron_day_of_week} "
-            f"{command} >> {shlex.quote(log)} 2>&1"
+            + words.replace("%", "\\%")
         )
     return "\n".join(lines) + "\n"

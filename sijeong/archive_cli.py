@@ -21,13 +21,14 @@ from archive import upgrade as upgrade_archive
 from archive.backup import backup_archive
 from archive.check import CheckReport, check_archive, counted
 from archive.copy import CopyFailed, CopyMismatch, CopyResult, copy_archive
-from archive.db import display_url
-from archive.refs import parse_when
+from archive.db import SUPPORTED_URLS, display_url
+from archive.refs import MAX_ID, parse_when
 from archive.storage import Store
 from archive.views import run_json
 from sijeong import archive_output as output
 from sijeong.config import ENV_DB, db_url
 from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.printable import printable
 
 db_option = click.option(
     "--db",
@@ -54,7 +55,9 @@ def database_errors(url: str) -> Iterator[None]:
     except ArchiveError as exc:
         raise UsageError(str(exc)) from None
     except (ArgumentError, NoSuchModuleError):
-        raise UsageError(f"not a database URL this sijeong can open: {url!r}") from None
+        raise UsageError(
+            f"not a database URL this sijeong can open: {url!r} ({SUPPORTED_URLS})"
+        ) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise click.ClickException(
@@ -89,6 +92,31 @@ def reading_session(db: str | None) -> Iterator[Session]:
         finally:
             if engine is not None:
                 engine.dispose()
+
+
+class Number(click.ParamType):
+    """A whole number from `low` to MAX_ID (what the archive's INTEGER columns hold); anything
+    else is one line and exit 2, as every usage error (click's own would add the usage text)."""
+
+    name = "integer"
+
+    def __init__(self, low: int):
+        self.low = low
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            text = str(value).strip()
+            number = int(text) if text.isascii() and text.isdigit() else -1
+        if not self.low <= number <= MAX_ID:
+            name = param.opts[0] if param is not None else "the number"
+            raise UsageError(f"{name} takes a number from {self.low} to {MAX_ID:,}, not {value!r}")
+        return number
+
+
+COUNT = Number(0)  # --limit, --offset: 0 and up
+ID = Number(1)  # run ids, version numbers: 1 and up
 
 
 def when_option(text: str | None) -> date | datetime | None:
@@ -152,8 +180,8 @@ def history(ref: str, fmt: str, db: str | None) -> None:
 
 @click.command()
 @click.argument("ref")
-@click.option("--from", "from_version", type=click.IntRange(min=1), help="Older version number.")
-@click.option("--to", "to_version", type=click.IntRange(min=1), help="Newer version number.")
+@click.option("--from", "from_version", type=ID, help="Older version number.")
+@click.option("--to", "to_version", type=ID, help="Newer version number.")
 @db_option
 def diff(ref: str, from_version: int | None, to_version: int | None, db: str | None) -> None:
     """Show what changed between two versions of a post.
@@ -186,7 +214,7 @@ def diff(ref: str, from_version: int | None, to_version: int | None, db: str | N
 @click.option(
     "--since", metavar="DATE", help="Only changes at or after this day (Asia/Seoul) or instant."
 )
-@click.option("--run", "run_id", type=int, metavar="ID", help="Only changes found by this run.")
+@click.option("--run", "run_id", type=ID, metavar="ID", help="Only changes found by this run.")
 @format_option
 @db_option
 def changes(since: str | None, run_id: int | None, fmt: str, db: str | None) -> None:
@@ -215,7 +243,7 @@ def changes(since: str | None, run_id: int | None, fmt: str, db: str | None) -> 
     "--limit",
     default=30,
     show_default=True,
-    type=click.IntRange(min=0),
+    type=COUNT,
     help="Show the latest N runs (0: all).",
 )
 @format_option
@@ -321,7 +349,8 @@ def check_command(deep: bool, fmt: str, db: str | None) -> None:
         sijeong db check --deep --format json
     """
     url = db_url(db)
-    store = Store.for_archive(url)
+    with database_errors(url):
+        store = Store.for_archive(url)
     with reading_session(db) as session:
         report = check_archive(session, store, deep=deep)
     if fmt == "json":
@@ -345,7 +374,9 @@ def _print_check(report: CheckReport, what: str) -> None:
     out.print(table)
     for check in report.checks:
         for example in check.examples:
-            out.print(Text.assemble((f"{check.name}: ", "bold"), example), soft_wrap=True)
+            out.print(
+                Text.assemble((f"{check.name}: ", "bold"), printable(example)), soft_wrap=True
+            )
         if check.problems > len(check.examples):
             out.print(f"{check.name}: … {check.problems - len(check.examples):,} more")
     if report.ok:
@@ -480,4 +511,4 @@ def _echo_problems(report: CheckReport) -> None:
     """Each failed check's examples, one line each, on stderr."""
     for check in report.checks:
         for example in check.examples:
-            click.echo(f"{check.name}: {example}", err=True)
+            click.echo(printable(f"{check.name}: {example}"), err=True)

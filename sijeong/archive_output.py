@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from rich.text import Text
 from archive.models import CrawlRun
 from archive.timezone import SEOUL
 from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
+from sijeong.printable import json_text, printable
 
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
 
@@ -29,7 +29,12 @@ def console() -> Console:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_text(data))
+
+
+def site_text(value: str | None, style: str = "") -> Text:
+    """A one-line value from the site (title, author, file name) as rich Text, controls shown."""
+    return Text(printable(value or ""), style=style)
 
 
 def local(value: datetime | None, *, seconds: bool = False) -> str:
@@ -63,14 +68,14 @@ def print_post(post: PostView) -> None:
     out = console()
     for label, value in rows:
         if value:
-            out.print(Text.assemble((f"{label:<12}", "bold"), value), soft_wrap=True)
+            out.print(Text.assemble((f"{label:<12}", "bold"), site_text(value)), soft_wrap=True)
     out.print()
-    out.print(Text(post.body_text), soft_wrap=True)
+    out.print(Text(printable(post.body_text, lines=True)), soft_wrap=True)
 
 
 def print_history(history: History) -> None:
     out = console()
-    out.print(Text(f"{history.board_id}:{history.seq}  {history.title}", style="bold"))
+    out.print(site_text(f"{history.board_id}:{history.seq}  {history.title}", style="bold"))
     versions = Table(title="versions", title_justify="left")
     for name in ("version", "captured (KST)", "changed", "title", "run"):
         versions.add_column(name, overflow="fold")
@@ -79,7 +84,7 @@ def print_history(history: History) -> None:
             str(v.version),
             local(v.captured_at),
             ", ".join(v.changed) or ("first" if v.version == 1 else ""),
-            Text(v.title),
+            site_text(v.title),
             "" if v.run_id is None else str(v.run_id),
         )
     out.print(versions)
@@ -101,7 +106,7 @@ def print_changes(entries: Sequence[ChangeEntry]) -> None:
             e.kind,
             f"{e.board_id}:{e.seq}",
             "" if e.version is None else str(e.version),
-            Text(e.title),
+            site_text(e.title),
             "" if e.run_id is None else str(e.run_id),
         )
     console().print(table)
@@ -143,10 +148,11 @@ DIFF_STYLES = {"+++": "bold", "---": "bold", "@@": "cyan", "+": "green", "-": "r
 def print_diff(result: VersionDiff) -> None:
     """The diff, coloured on a terminal and plain when piped."""
     out = console()
+    lines = [printable(line, lines=True) for line in result.lines]
     if not out.is_terminal:
-        for line in result.lines:
+        for line in lines:
             click.echo(line)
         return
-    for line in result.lines:
+    for line in lines:
         style = next((s for prefix, s in DIFF_STYLES.items() if line.startswith(prefix)), "")
         out.print(Text(line, style=style), soft_wrap=True)

@@ -11,11 +11,12 @@ import click
 from rich.console import Console
 
 from archive.lock import CrawlLockHeld
-from crawler.boards import BOARDS, DEFAULT_BOARD, SITES, board_by_key
+from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, board_by_key, is_loopback
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
+from sijeong.printable import printable
 
 
 @click.command()
@@ -46,7 +47,7 @@ from sijeong.errors import EXIT_LOCKED, UsageError
     "--delay",
     type=float,
     metavar="S",
-    help="Seconds between requests (default 1.05, never under 1 s).",
+    help="Seconds between requests (default 1.05, never under 1 s but for a loopback --base-url).",
 )
 @click.option("--timeout", type=float, metavar="S", help="Seconds a request may take (default 30).")
 @click.option(
@@ -153,6 +154,8 @@ def crawl(
     """
     url = db_url(db)
     options = _options(boards, mode, slice_, base_url, delay, timeout, no_files, url)
+    if delay is not None and delay < MIN_DELAY and not worker:
+        _check_delay_floor(delay, options.boards, base_url, site_urls if distributed else ())
     options = replace(
         options,
         max_file_size=parse_size(max_file_size) if max_file_size else None,
@@ -206,6 +209,21 @@ def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> C
     if base_url:
         options["base_url"] = base_url.rstrip("/")
     return CrawlOptions(**options, delay=delay, timeout=timeout or None)
+
+
+def _check_delay_floor(delay, boards, base_url, site_urls) -> None:
+    """A delay under MIN_DELAY only when every address the crawl requests is loopback."""
+    given = dict(item.partition("=")[::2] for item in site_urls)
+    urls = set(given.values())
+    for board_id in boards:
+        board = BOARDS[board_id]
+        if board.site not in given:
+            urls.add(base_url or board.base_url)
+    if off_host := sorted(u for u in urls if not is_loopback(u)):
+        raise UsageError(
+            f"--delay {delay:g} is under {MIN_DELAY:g} s, which only a loopback --base-url or "
+            f"--site-url (the replica) may have; {off_host[0]} is not one"
+        )
 
 
 def _distributed(options, cluster, worker: bool, wait: float, on_progress) -> CrawlResult:
@@ -263,7 +281,7 @@ def _report(result: CrawlResult, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.summary(), ensure_ascii=False))
         if result.message and result.exit_code:
-            click.echo(result.message, err=True)
+            click.echo(printable(result.message), err=True)  # URLs from the site
         return
     console = Console(highlight=False)
     for board_id, counts in result.per_board.items():
@@ -275,4 +293,4 @@ def _report(result: CrawlResult, as_json: bool) -> None:
         f"{result.mode}, {result.requests} requests, {result.seconds:.1f} s"
     )
     if result.message and result.exit_code:
-        click.echo(result.message, err=True)
+        click.echo(printable(result.message), err=True)  # URLs from the site

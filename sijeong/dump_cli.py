@@ -9,9 +9,11 @@ import click
 from rich.console import Console
 
 from archive.dump import FORMATS, DumpOptions, DumpRefused, check_out_dir, dump, verify
+from archive.dump.manifest import UnsafeManifest
 from sijeong import __version__
-from sijeong.archive_cli import db_option, progress_line, reading_session, when_option
+from sijeong.archive_cli import COUNT, db_option, progress_line, reading_session, when_option
 from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.printable import printable
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -46,7 +48,7 @@ def _formats(text: str) -> tuple[str, ...]:
 )
 @click.option(
     "--since-run",
-    type=click.IntRange(min=0),
+    type=COUNT,
     metavar="ID",
     help="Incremental: only what runs after ID wrote (the base's manifest names ID).",
 )
@@ -129,9 +131,12 @@ def dump_command(
 def _verify(out_dir: Path) -> None:
     if not out_dir.is_dir():
         raise UsageError(f"{out_dir} is not a directory")
-    result = verify(out_dir)
+    try:
+        result = verify(out_dir)
+    except UnsafeManifest as exc:
+        raise click.ClickException(printable(str(exc))) from None
     for problem in result.problems:
-        click.echo(problem, err=True)
+        click.echo(printable(problem), err=True)
     if not result.ok:
         click.echo(
             f"{out_dir}: {len(result.problems)} problem(s): the dump does not match its manifest",

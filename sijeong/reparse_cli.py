@@ -15,6 +15,7 @@ from crawler.reparse import ReparseOptions, ReparseResult, reparse
 from sijeong.archive_cli import database_errors, db_option, progress_line, when_option
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
+from sijeong.printable import printable
 
 
 @click.command(name="reparse")
@@ -75,7 +76,7 @@ def _report(result: ReparseResult, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.summary(), ensure_ascii=False))
         for failure in result.failures[:1]:
-            click.echo(f"{failure['url']}: {failure['reason']}", err=True)
+            click.echo(printable(f"{failure['url']}: {failure['reason']}"), err=True)
         return
     console = Console(highlight=False, soft_wrap=True)  # a title or URL stays on one line
     style = "green" if result.exit_code == 0 else "red"
@@ -85,10 +86,13 @@ def _report(result: ReparseResult, as_json: bool) -> None:
         f"{result.skipped} skipped, {result.failed} failed, {result.seconds:.1f} s"
     )
     for post in result.changed_posts:
-        console.print(f"  {post.board_id}:{post.seq} {escape(post.title)} (version {post.version})")
+        console.print(
+            f"  {post.board_id}:{post.seq} {escape(printable(post.title))} (version {post.version})"
+        )
     for failure in result.failures:
         console.print(
-            f"  failed {failure['post']} {escape(failure['url'])}: {escape(failure['reason'])}"
+            f"  failed {failure['post']} {escape(printable(failure['url']))}: "
+            f"{escape(printable(failure['reason']))}"
         )
     if result.failed > len(result.failures):
         console.print(f"  … and {result.failed - len(result.failures)} more failed")

@@ -8,7 +8,6 @@ runs in KST and `--print-crontab` the cron lines that run the same crawls.
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import sys
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from archive.db import display_url
 from scheduler.config import TIMEZONE, ConfigError, load_config
-from scheduler.jobs import SEOUL, crontab, make_jobs
+from scheduler.jobs import SEOUL, crontab, make_jobs, sijeong_command
 from scheduler.once import run_due
 from scheduler.report import COUNTS
 from scheduler.runner import Runner
@@ -28,6 +27,7 @@ from scheduler.service import Service
 from sijeong.archive_cli import db_option
 from sijeong.config import db_url
 from sijeong.errors import UsageError
+from sijeong.printable import printable
 
 
 @click.command(name="schedule")
@@ -91,8 +91,7 @@ def schedule_command(config_file, list_jobs, print_crontab, once, log, verbose, 
         _serve(jobs, config, url)
         return
     if print_crontab:
-        executable = shutil.which("sijeong") or f"{sys.executable} -m sijeong.cli"
-        click.echo(crontab(jobs, executable, log), nl=False)
+        click.echo(crontab(jobs, sijeong_command(), log), nl=False)
         return
     now = datetime.now(SEOUL)
     table = Table(title=f"jobs ({config.source or 'defaults'}; times {TIMEZONE})", box=None)
@@ -124,7 +123,7 @@ def _run_once(jobs, config, url: str) -> None:
             line += f"; {report.message}"
         for note in (*report.warnings, *report.stale, *report.notified):
             line += f"; {note}"
-        click.echo(line)
+        click.echo(printable(line))  # a run's message can hold a URL from the site
     sys.exit(next((o.report.exit_code for o in outcomes if o.report.exit_code), 0))
 
 
@@ -150,8 +149,13 @@ def _stop_on_signal(stop):
 
 
 class _SeoulFormatter(logging.Formatter):
+    """Log lines in KST, with control characters from the site (in runs' messages) shown."""
+
     def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
         return f"{datetime.fromtimestamp(record.created, SEOUL):%Y-%m-%d %H:%M:%S KST}"
+
+    def format(self, record):
+        return printable(super().format(record), lines=True)
 
 
 def _logging(verbose: bool) -> None:

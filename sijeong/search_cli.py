@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from archive import search as search_archive
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
-from sijeong.archive_cli import db_option, reading_session, when_option
-from sijeong.archive_output import console, local, print_json
+from sijeong.archive_cli import COUNT, db_option, reading_session, when_option
+from sijeong.archive_output import console, local, print_json, site_text
 from sijeong.errors import UsageError
+from sijeong.printable import printable, printable_row
 
 # PostgreSQL: how long the table caption's count may take before it is left out (a common long
 # term counts with a text test per candidate: ~80 ms per 10,000 posts, measured).
@@ -46,8 +47,8 @@ COLUMNS = (
 @click.option("--until", metavar="DATE", help="Only posts dated on or before this day (Seoul).")
 @click.option("--status", type=click.Choice(STATUSES), default="live", show_default=True)
 @click.option("--all-versions", is_flag=True, help="Search every earlier version too.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=0), help="0: all.")
-@click.option("--offset", default=0, type=click.IntRange(min=0), help="Skip the first N hits.")
+@click.option("--limit", default=20, show_default=True, type=COUNT, help="0: all.")
+@click.option("--offset", default=0, type=COUNT, help="Skip the first N hits.")
 @click.option("--sort", type=click.Choice(SORTS), default="newest", show_default=True)
 @click.option(
     "--format",
@@ -121,7 +122,7 @@ def search(
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(hit.to_json() for hit in hits)
+        writer.writerows(printable_row(hit.to_json()) for hit in hits)
     else:
         _print_table(hits, parsed.include, found, offset)
 
@@ -167,7 +168,7 @@ def _print_table(
             f"{hit.board_id}:{hit.seq}",
             local(hit.posted_at),
             _marked(hit.title, terms),
-            Text(hit.author or ""),
+            site_text(hit.author),
             "" if hit.view_count is None else f"{hit.view_count:,}",
             str(hit.version),
             _marked(hit.snippet, terms),
@@ -177,6 +178,7 @@ def _print_table(
 
 def _marked(text: str, terms: Sequence[str]) -> Text:
     """`text` with each occurrence of a term (case-insensitively) in bold yellow."""
+    text = printable(text)  # terms are found in the text as shown
     marked = Text(text)
     if len(text.casefold()) == len(text):  # offsets hold only when folding keeps the length
         folded = text.casefold()

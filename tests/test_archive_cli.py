@@ -285,7 +285,8 @@ def test_a_bad_database_url_is_a_usage_error():
     result = run("runs", "--db", "nonsense://")
     assert (result.exit_code, result.stderr) == (
         2,
-        "Error: not a database URL this sijeong can open: 'nonsense://'\n",
+        "Error: not a database URL this sijeong can open: 'nonsense://' (sijeong opens "
+        "sqlite:///PATH and postgresql+psycopg://… URLs)\n",
     )
 
 

@@ -127,7 +127,7 @@ def test_next_runs_are_in_seoul_time(when, now, expected):
 
 def test_the_crontab_runs_the_same_crawls_at_the_same_seoul_times():
     jobs = make_jobs(Config(), DB)
-    text = crontab(jobs, "/opt/sijeong/.venv/bin/sijeong", "/var/log/sijeong crawl.log")
+    text = crontab(jobs, ("/opt/sijeong/.venv/bin/sijeong",), "/var/log/sijeong crawl.log")
     lines = text.splitlines()
     assert lines[1] == "CRON_TZ=Asia/Seoul"
     assert lines[2] == (

@@ -12,7 +12,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from archive.dump.tables import BY_NAME, TABLES, Table
@@ -111,6 +111,26 @@ def count_rows(path: Path) -> int:
     raise ValueError(f"not a dump file: {path.name}")
 
 
+class UnsafeManifest(ValueError):
+    """A manifest naming a file outside its dump: `verify` reads nothing then."""
+
+
+def listed_file(out_dir: Path, listed: object) -> Path:
+    """The file a manifest entry names, which must be a relative path inside `out_dir` (symlinks
+    resolved): a manifest comes with the dump, from whoever made it, and must not make `verify`
+    read, hash or report on anything else (`../../etc/hostname`)."""
+    if not isinstance(listed, str) or not listed:
+        raise UnsafeManifest(f"{MANIFEST}: a file path must be a non-empty string, not {listed!r}")
+    pure = PurePosixPath(listed)
+    root = out_dir.resolve()
+    if pure.is_absolute() or "\\" in listed or ".." in pure.parts or "\0" in listed:
+        raise UnsafeManifest(f"{MANIFEST}: refused {listed!r}: outside the dump directory")
+    path = out_dir / pure
+    if not path.resolve().is_relative_to(root) or path.resolve() == root:
+        raise UnsafeManifest(f"{MANIFEST}: refused {listed!r}: outside the dump directory")
+    return path
+
+
 @dataclass(frozen=True)
 class Verification:
     checked: int
@@ -122,16 +142,19 @@ class Verification:
 
 
 def verify(out_dir: Path) -> Verification:
-    """Re-hash and re-count every file the manifest lists; any difference is a problem."""
+    """Re-hash and re-count every file the manifest lists; any difference is a problem.
+    Raises UnsafeManifest, before reading any file, if it lists one outside `out_dir`."""
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         files = manifest["files"]
+        paths = [listed_file(out_dir, entry["path"]) for entry in files]
+    except UnsafeManifest:
+        raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return Verification(0, [f"{MANIFEST}: unreadable ({exc.__class__.__name__}: {exc})"])
     problems: list[str] = []
     listed = {MANIFEST}
-    for entry in files:
-        path = out_dir / entry["path"]
+    for entry, path in zip(files, paths, strict=True):
         listed.add(entry["path"])
         if not path.is_file():
             problems.append(f"{entry['path']}: missing")

@@ -1,0 +1,45 @@
+"""Site text made safe for a terminal: the one place that escapes control characters on output.
+
+Every byte of a title, author, file name or body comes from the site (DESIGN "Trust"); printed raw,
+ESC/CSI/OSC sequences (OSC 52 writes the clipboard) or C1 controls (U+009B is a CSI of its own)
+would drive the reader's terminal, piped or not. Table, plain and CSV output pass site text
+through `printable`; JSON through `json_text`, which leaves the text exact and only escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# C0, DEL and C1. Lines keep \n and \t (a body's layout); one-line fields escape them too.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_JSON_RAW = re.compile(r"[\x7f-\x9f]")  # what json.dumps(ensure_ascii=False) leaves raw
+
+
+def _visible(match: re.Match[str]) -> str:
+    """C0 as its Unicode control picture (ESC → ␛), DEL as ␡, C1 as `\\x9b`."""
+    code = ord(match[0])
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"\\x{code:02x}"
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with every control character shown visibly; `lines` keeps newlines and tabs."""
+    return (_CONTROLS_BUT_LAYOUT if lines else _CONTROLS).sub(_visible, text)
+
+
+def printable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row whose strings are printable (one line each)."""
+    return {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """JSON with Korean as it is and every control character escaped (json.dumps escapes C0;
+    this escapes DEL and C1 as \\u007f … \\u009f, which can only stand inside strings)."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
