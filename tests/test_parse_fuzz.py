@@ -57,3 +57,42 @@ def test_a_deeply_nested_body_is_refused_or_kept_never_emptied(source, depth):
     except allowed_errors():
         return
     assert post.body_text != ""
+
+
+LEGACY_LIST = "http://127.0.0.1/BD_0000000019/boardList.do?menuId=gwangju0203010000"
+TITLE_CELL = '<td class="title"><a href="/BD_0000000019/boardView.do?seq={seq}">제목</a></td>'
+
+
+def legacy_list(cells: str) -> bytes:
+    return (
+        '<html><body><p class="board_total">전체 <strong>1</strong>건 (<strong>1</strong>/1 페이지)'
+        f'</p><table class="board_list"><tbody><tr>{cells}</tr></tbody></table></body></html>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("cells", "part"),
+    [
+        (
+            TITLE_CELL.format(seq=1) + '<td class="writer">w</td><td class="hit">1</td>',
+            "row cell td.date",
+        ),
+        (
+            TITLE_CELL.format(seq=1) + '<td class="writer">w</td><td class="date">2019/01/02</td>',
+            "row cell td.hit",
+        ),
+        (
+            TITLE_CELL.format(seq=1) + '<td class="date">2019/01/02</td><td class="hit">1</td>',
+            "row cell td.writer",
+        ),
+        (TITLE_CELL.format(seq="1x"), "row seq (td.title a[href*=seq=])"),
+        (TITLE_CELL.format(seq=""), "row seq (td.title a[href*=seq=])"),
+    ],
+)
+def test_a_legacy_list_row_missing_a_part_is_drift(cells, part):
+    # found by the fuzz: IndexError / ValueError / TypeError escaped the legacy list parser
+    from crawler.parsing import DriftError
+
+    with pytest.raises(DriftError) as raised:
+        parse_everything(legacy_list(cells), LEGACY_LIST)
+    assert raised.value.part == part
