@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import re
 import sqlite3
 import subprocess
 import sys
@@ -39,43 +38,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import lxml.html
-
 from replica import hostile
+from replica.hostile import active_content
 
-ACTIVE_TAGS = {
-    "script",
-    "style",
-    "iframe",
-    "object",
-    "embed",
-    "svg",
-    "math",
-    "meta",
-    "base",
-    "link",
-    "form",
-}
-URL_ATTRS = {
-    "href",
-    "src",
-    "action",
-    "formaction",
-    "data",
-    "poster",
-    "background",
-    "cite",
-    "longdesc",
-    "lowsrc",
-    "dynsrc",
-    "usemap",
-    "values",
-    "to",
-    "from",
-    "srcdoc",
-}
-SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-STRIPPED = "".join(map(chr, range(0x21))) + "\x7f"  # browsers drop these around a URL
 NEEDS_FULL = {*hostile.ALERTS, "lying-pages"}
 
 
@@ -125,33 +90,6 @@ class Listener:
 
 
 # -- active content ---------------------------------------------------------------------------------
-
-
-def active_content(html: str | None) -> list[str]:
-    """What in `html` could run or load in a reader's browser (empty when nothing)."""
-    if not html or not html.strip():
-        return []
-    try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except Exception as exc:  # noqa: BLE001 - unparseable stored HTML is itself a finding
-        return [f"unparseable: {exc!r:.80}"]
-    found = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.lower().rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-        if tag in ACTIVE_TAGS:
-            found.append(f"<{tag}>")
-        for name, value in el.attrib.items():
-            name = name.lower().rsplit("}", 1)[-1]
-            local = name.rsplit(":", 1)[-1]
-            if local.startswith("on"):
-                found.append(f"{name}=")
-            elif local in URL_ATTRS or name.endswith(":href"):
-                scheme = SCHEME.match(value.strip(STRIPPED))
-                if scheme and scheme.group(1).lower() not in ("http", "https"):
-                    found.append(f'{name}="{scheme.group(1)}:…"')
-    return found
 
 
 def walk_json(value, found: list[str]) -> None:

@@ -20,6 +20,9 @@ site back.
 | `views-3e9`, `views-2e63` | a view count of 3,000,000,000 or 2^63 on its list row and view page |
 | `deep-nesting` | its body inside 300 nested `div`s |
 | `lying-pages` | (a board, no seq) its list pages claim `전체페이지 : 2,000,000` |
+
+`active_content(html)` is the judge of what a crawl kept: what in stored HTML could run or load
+in a reader's browser (bench/hostile_site.py and the tests ask it).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+
+import lxml.html
 
 from replica import render
 from replica.state import Attachment, Photo, Post
@@ -210,3 +215,67 @@ class Hostile:
             return handler._json({"error": f"no admin route {path}"}, 404)
         except (TypeError, ValueError) as exc:
             return handler._json({"error": str(exc)}, 400)
+
+
+# -- the judge ------------------------------------------------------------------------------
+
+ACTIVE_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "meta",
+    "base",
+    "link",
+    "form",
+}
+URL_ATTRS = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "lowsrc",
+    "dynsrc",
+    "usemap",
+    "values",
+    "to",
+    "from",
+    "srcdoc",
+}
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+STRIPPED = "".join(map(chr, range(0x21))) + "\x7f"  # browsers drop these around a URL
+
+
+def active_content(html: str | None) -> list[str]:
+    """What in `html` could run or load in a reader's browser (empty when nothing)."""
+    if not html or not html.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except Exception as exc:  # noqa: BLE001 - unparseable stored HTML is itself a finding
+        return [f"unparseable: {exc!r:.80}"]
+    found = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower().rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+        if tag in ACTIVE_TAGS:
+            found.append(f"<{tag}>")
+        for name, value in el.attrib.items():
+            name = name.lower().rsplit("}", 1)[-1]
+            local = name.rsplit(":", 1)[-1]
+            if local.startswith("on"):
+                found.append(f"{name}=")
+            elif local in URL_ATTRS or name.endswith(":href"):
+                scheme = SCHEME.match(value.strip(STRIPPED))
+                if scheme and scheme.group(1).lower() not in ("http", "https"):
+                    found.append(f'{name}="{scheme.group(1)}:…"')
+    return found

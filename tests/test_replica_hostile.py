@@ -8,6 +8,7 @@ from urllib.request import urlopen
 import pytest
 
 from replica import ReplicaClient, ReplicaError, ReplicaServer, ReplicaState
+from replica.hostile import active_content
 
 NOTICE = "BD_0000000022"
 
@@ -145,3 +146,36 @@ def test_attacks_are_set_from_python_too(site, client):
 def test_a_bad_attack_is_refused_by_the_admin_api(client, payload, error):
     with pytest.raises(ReplicaError, match=error):
         client.add_attack(**payload)
+
+
+@pytest.mark.parametrize(
+    ("html", "found"),
+    [
+        (
+            '<p>본문 <a href="https://www.gwangju.go.kr/x">링크</a><img src="http://h/i.jpg"></p>',
+            [],
+        ),
+        ("<p><b>굵게</b><br>둘째 줄</p>", []),
+        ("", []),
+        (
+            '<svg><a xlink:href="javascript:alert(1)">x</a></svg>',
+            ["<svg>", 'xlink:href="javascript:…"'],
+        ),
+        (
+            '<a><animate attributeName="href" values="javascript:alert(1)"/></a>',
+            ['values="javascript:…"'],
+        ),
+        ('<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', ["<meta>"]),
+        ('<base href="http://127.0.0.2/">', ["<base>"]),
+        ('<link rel="stylesheet" href="http://127.0.0.2/evil.css">', ["<link>"]),
+        ('<a href="\x01javascript:alert(1)">x</a>', ['href="javascript:…"']),
+        ('<a href=" JaVaScRiPt:alert(1)">x</a>', ['href="JaVaScRiPt:…"']),
+        ('<img src=x onerror="alert(1)">', ["onerror="]),
+        ("<script>alert(1)</script>", ["<script>"]),
+        ('<iframe srcdoc="<b>x</b>"></iframe>', ["<iframe>"]),
+        ("<style>p{}</style><form><math></math></form>", ["<style>", "<form>", "<math>"]),
+        ('<object data="data:text/html,x"></object>', ["<object>", 'data="data:…"']),
+    ],
+)
+def test_active_content_names_what_could_run(html, found):
+    assert active_content(html) == found
