@@ -1,7 +1,7 @@
 """Chaos: a fault campaign against the replica and the archive, the invariants checked after each.
 
-    python bench/chaos.py                   # 100 SIGKILLs + 3 trials of every other fault
-    python bench/chaos.py --quick           # 10 SIGKILLs + 1 trial of each, 30 posts: ~1½ min
+    python bench/chaos.py                   # 100 SIGKILLs + 3 trials of every other fault + 12 hostile
+    python bench/chaos.py --quick           # 10 SIGKILLs + 1 trial of each + 4 hostile, 30 posts
     python bench/chaos.py --kills 200 --trials 5 --posts 80 --lanes 2 --seed 3
 
 Everything runs against replicas on loopback (one per lane, the same seeded site; lanes run
@@ -37,6 +37,12 @@ The faults, each on its own archive:
   writes; any failure counts (a post not reached yet, "no post", is no failure).
 - two crawls racing for the lock on one archive: each must exit 0 or 4, at least one 0, and
   their ledger spans must not intersect.
+- hostile site (bench/hostile_site.py): on a copy of B0, 3–5 of replica/hostile.py's attacks
+  (off-host attachment and photo links, a `javascript:` attachment, active content in the body,
+  maintenance and permission alerts on a post gone from the list, control characters in a list
+  cell or by a comment, view counts of 3e9 and 2^63, a body 300 divs deep, a list page claiming
+  2,000,000 pages) on posts a `full`, `incremental` or `verify --slice all` crawl fetches; each
+  attack comes round once before any repeats. Then K clean full crawls and a verify of all.
 - full disk: the archive on a tmpfs (mounted for the trial; root) a little larger than B0, so
   the crawl runs out of space mid-work; the tmpfs is grown, the archive read as it was left,
   then K clean crawls run. Without mount (not root), `RLIMIT_FSIZE` in the crawl's `preexec_fn`
@@ -58,7 +64,13 @@ After each fault, the invariants (counted in the summary):
 - not converged: after the clean re-runs the archive differs from the reference;
 - silent failures: a crawl that exited 0 while its archive differs from what an uninterrupted
   run of the same mode from the same archive gives (R1, R0, R);
-- reader lock errors: failed reads during a crawl, and two crawls holding the lock at once.
+- reader lock errors: failed reads during a crawl, and two crawls holding the lock at once;
+- hostile site only: active content (in stored body_html, `show --format json`, every dump
+  format), off-host (requests the off-host links' listeners saw, stored files off the host),
+  false deletions (a post deleted that the replica has not deleted), runs stopped by one post
+  (exit 1 or 3, unbounded list pages, or past the time limit; exit 6 is right), and a false
+  edit for an attacked post stored with an empty body. Attacked posts are judged by their
+  status and current version after the clean re-runs; every other post as in any fault.
 
 The last line sums up; exit 0 only when every count is 0.
 """
@@ -92,7 +104,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from archive.check import check_archive  # noqa: E402
 from archive.db import make_engine  # noqa: E402
 from archive.storage import Store  # noqa: E402
-from bench.crash_safety import contents, crawl_argv, half_written, rows  # noqa: E402
+from bench import hostile_site  # noqa: E402
+from bench.crash_safety import contents, crawl_argv, half_written, rows, sijeong  # noqa: E402
 from bench.schedule_overlap import seed_service, write_config  # noqa: E402
 from replica import ReplicaClient, ReplicaServer, ReplicaState  # noqa: E402
 from replica.state import SEED_NEWEST  # noqa: E402
@@ -108,9 +121,11 @@ COUNTS = (
     "false edits",
     "U+FFFD",
     "off-host",
+    "active content",
     "failed db checks",
     "not converged",
     "silent failures",
+    "runs stopped by one post",
     "reader lock errors",
 )
 REPLICA_FAULTS = {  # class: (kind, options drawn for one trial)
@@ -132,7 +147,8 @@ REPLICA_FAULTS = {  # class: (kind, options drawn for one trial)
 }
 OTHER_FAULTS = ("readers during a crawl", "two crawls racing", "full disk", "kill -9 scheduler")
 KILL = "kill -9 crawl"
-CLASSES = (KILL, "kill -9 scheduler", *REPLICA_FAULTS, *OTHER_FAULTS[:3])
+HOSTILE = "hostile site"
+CLASSES = (KILL, "kill -9 scheduler", *REPLICA_FAULTS, *OTHER_FAULTS[:3], HOSTILE)
 
 READER = textwrap.dedent(
     """
@@ -264,8 +280,11 @@ def agrees(got: tuple, want: tuple) -> bool:
     )
 
 
-def inspect(db: Path, before: Contents, reference: Contents, host: str) -> Counter:
-    """The invariants that hold at any moment, even right after a kill."""
+def inspect(
+    db: Path, before: Contents, reference: Contents, host: str, apart: frozenset = frozenset()
+) -> Counter:
+    """The invariants that hold at any moment, even right after a kill. Posts in `apart` (a
+    hostile trial's attacked posts) are judged by the hostile lane instead."""
     found = Counter()
     if not db.exists():
         return found
@@ -281,6 +300,8 @@ def inspect(db: Path, before: Contents, reference: Contents, host: str) -> Count
             1 for i, v in enumerate(versions) if i >= len(kept) or not agrees(v, kept[i])
         )
     for key, (status, *versions) in after.items():
+        if key in apart:  # served A, then a hostile B, then A again: A twice is right
+            continue
         hashes = [(v[1], v[2]) for v in versions]
         found["duplicate versions"] += len(hashes) - len(set(hashes))
         if key not in reference:
@@ -297,9 +318,18 @@ def inspect(db: Path, before: Contents, reference: Contents, host: str) -> Count
     return found
 
 
-def differing(db: Path, reference: Contents) -> int:
+def differing(db: Path, reference: Contents, apart: frozenset = frozenset()) -> int:
+    """Posts that differ from the reference; a post in `apart` differs when its status or its
+    current version's content does (a hostile trial leaves versions of what was served)."""
     got = contents(db)
-    return sum(1 for key in set(got) | set(reference) if got.get(key) != reference.get(key))
+    found = 0
+    for key in set(got) | set(reference):
+        mine, theirs = got.get(key), reference.get(key)
+        if key in apart and mine and theirs:
+            found += mine[0] != theirs[0] or not hostile_site.same_content(mine[-1], theirs[-1])
+        else:
+            found += mine != theirs
+    return found
 
 
 # -- a lane: one replica and its references -------------------------------------------------------
@@ -342,6 +372,10 @@ class Lane:
         self.host = urlsplit(self.url).netloc
         self.client = ReplicaClient(self.url)
         self.offsite = Offsite(self.server.httpd.server_address[1])
+        # where the hostile lane's off-host links point: 127.0.0.2 and another port of 127.0.0.1
+        self.listeners = [hostile_site.Listener("127.0.0.2"), hostile_site.Listener("127.0.0.1")]
+        self.deck = hostile_site.Deck(f"{args.seed}-hostile", number, args.lanes)
+        self.board, self.root = NOTICE, ROOT
         self.results: dict[str, Counter] = {name: Counter() for name in CLASSES}
         self.exits: dict[str, Counter] = {name: Counter() for name in CLASSES}
         self.trials = 0
@@ -349,6 +383,11 @@ class Lane:
     def close(self) -> None:
         self.server.stop()
         self.offsite.close()
+        for listener in self.listeners:
+            listener.close()
+
+    def listeners_seen(self) -> int:
+        return sum(listener.requests for listener in self.listeners)
 
     # -- references --------------------------------------------------------------------------
 
@@ -393,15 +432,25 @@ class Lane:
         if bad:
             print(f"  lane {self.number} {name}: {bad}", file=sys.stderr, flush=True)
 
-    def settle(self, db: Path, before: Contents, reference: Contents, runs: int = 0) -> Counter:
-        """Clean re-runs after a fault (as many as confirm a deletion); then every invariant,
-        db check and convergence."""
+    def settle(
+        self,
+        db: Path,
+        before: Contents,
+        reference: Contents,
+        runs: int = 0,
+        apart: frozenset = frozenset(),
+    ) -> Counter:
+        """Clean re-runs after a fault (as many as confirm a deletion; then a verify of every
+        post when some were attacked); then every invariant, db check and convergence."""
         self.client.clear_faults()
+        self.client.clear_attacks()
         for _ in range(runs or self.args.confirm_deletions):
             crawl(db, self.url)
-        found = inspect(db, before, reference, self.host)
+        if apart:
+            crawl(db, self.url, "verify", "--slice", "all")
+        found = inspect(db, before, reference, self.host, apart)
         found["failed db checks"] += not db_check(db)
-        found["not converged"] += differing(db, reference) > 0
+        found["not converged"] += differing(db, reference, apart) > 0
         return found
 
     # -- the faults --------------------------------------------------------------------------
@@ -475,6 +524,15 @@ class Lane:
             file=sys.stderr,
             flush=True,
         )
+
+    def hostile(self, rng: random.Random) -> None:
+        """A crawl of a site serving hostile posts (bench/hostile_site.py), then clean re-runs."""
+        db, found, code, mode, drawn, apart = hostile_site.trial(self, rng, argv, sijeong, rows)
+        found += inspect(db, self.b0_contents, self.r, self.host, frozenset(apart))
+        found += self.settle(db, self.b0_contents, self.r, apart=frozenset(apart))
+        self.record(HOSTILE, found, code)
+        print(f"  lane {self.number} {HOSTILE} ({mode}: {'; '.join(drawn)}): exit {code}",
+              file=sys.stderr, flush=True)  # fmt: skip
 
     def targets(self, kind: str) -> list[tuple[str, str]]:
         def seqs(values) -> str:
@@ -686,7 +744,8 @@ def plan(args) -> list[tuple[str, int]]:
         items.append((KILL, min(chunk, left)))
         left -= chunk
     for _ in range(args.trials):
-        items += [(name, 1) for name in CLASSES if name != KILL]
+        items += [(name, 1) for name in CLASSES if name not in (KILL, HOSTILE)]
+    items += [(HOSTILE, 1)] * args.hostile
     random.Random(args.seed).shuffle(items)
     return items
 
@@ -709,6 +768,8 @@ def run_lane(lane: Lane, items: list[tuple[str, int]], seed: int, errors: list) 
                 lane.full_disk(rng)
             elif name == "kill -9 scheduler":
                 lane.scheduler(rng)
+            elif name == HOSTILE:
+                lane.hostile(rng)
             print(f"  lane {lane.number} {name}: {time.monotonic() - began:.1f} s", file=sys.stderr)
     except BaseException as exc:  # noqa: BLE001 - reported, and the campaign fails
         errors.append(f"lane {lane.number}: {exc!r}")
@@ -719,6 +780,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=100, help="SIGKILLs of the crawl")
     parser.add_argument("--trials", type=int, default=3, help="trials of every other fault class")
+    parser.add_argument("--hostile", type=int, default=12, help="hostile-site trials")
     parser.add_argument("--posts", type=int, default=40, help="posts on the seeded site")
     parser.add_argument("--new", type=int, default=6, help="posts added after B0")
     parser.add_argument("--edits", type=int, default=4, help="titles edited after B0")
@@ -736,7 +798,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="12 kills, 1 trial, 30 posts")
     args = parser.parse_args()
     if args.quick:
-        args.kills, args.trials, args.posts, args.new = 10, 1, 30, 5
+        args.kills, args.trials, args.posts, args.new, args.hostile = 10, 1, 30, 5, 4
     CONFIRM[1] = str(args.confirm_deletions)
     began = time.monotonic()
     errors: list[str] = []

@@ -78,3 +78,15 @@ class ReplicaClient:
 
     def clear_faults(self) -> None:
         self._call("POST", "faults/clear")
+
+    def add_attack(self, attack: str, board_id: str, seq: int | None = None, **options) -> dict:
+        """Serve a hostile post or board (see replica/hostile.py for the attacks)."""
+        return self._call(
+            "POST", "hostile", {"attack": attack, "board_id": board_id, "seq": seq, **options}
+        )
+
+    def attacks(self) -> list[dict]:
+        return self._call("GET", "hostile")
+
+    def clear_attacks(self) -> None:
+        self._call("POST", "hostile/clear")

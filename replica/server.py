@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from replica import blobs, render
 from replica.faults import Faults
+from replica.hostile import Hostile
 from replica.state import Post, ReplicaState
 
 HTML = "text/html;charset=UTF-8"
@@ -66,6 +67,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     state: ReplicaState  # set on the subclass made by `make_server`
     faults: Faults  # likewise: what to break (replica/faults.py)
+    hostile: Hostile  # likewise: hostile posts (replica/hostile.py)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -112,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path.startswith("/_replica/faults"):
             return self.faults.admin(self, path)
+        if path.startswith("/_replica/hostile"):
+            return self.hostile.admin(self, path)
         if path.startswith("/_replica/"):
             try:
                 self._admin(path)
@@ -188,7 +192,9 @@ class Handler(BaseHTTPRequestHandler):
         move_page = max(_int(params.get("movePage"), 1), 1)
         search_ty = params.get("searchTy", "TM") or "TM"
         query = params.get("searchQuery", "").strip()
-        posts = self.state.listing(board.board_id, query, search_ty)
+        posts = self.hostile.listing(
+            board.board_id, self.state.listing(board.board_id, query, search_ty)
+        )
         text = render.list_page(
             board,
             posts,
@@ -198,7 +204,7 @@ class Handler(BaseHTTPRequestHandler):
             search_ty=search_ty,
             search_query=query,
         )
-        self._html(text)
+        self._html(self.hostile.list_text(board.board_id, text))
 
     def _post(
         self, params: dict[str, str], board_key: str = "boardId"
@@ -218,8 +224,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._html(render.alert_page(MSG_DELETED))
         snapshot = self.state.see(post)
         newer, older = self.state.neighbours(post)
-        text = render.view_page(
-            board, snapshot, page_id=params.get("pageId", ""), newer=newer, older=older
+        page_id = params.get("pageId", "")
+        text = self.hostile.view(
+            snapshot,
+            lambda p: render.view_page(board, p, page_id=page_id, newer=newer, older=older),
         )
         self._html(text)
 
@@ -357,12 +365,15 @@ class ReplicaServer:
         require_loopback(host)
         self.state = state
         self.faults = Faults()
-        handler = type("BoundHandler", (Handler,), {"state": state, "faults": self.faults})
+        self.hostile = Hostile()
+        bound = {"state": state, "faults": self.faults, "hostile": self.hostile}
+        handler = type("BoundHandler", (Handler,), bound)
         server_class: type[ThreadingHTTPServer] = _Server
         if ":" in host:
             server_class = type("V6Server", (_Server,), {"address_family": socket.AF_INET6})
         self.httpd = server_class((host, port), handler)
         self.httpd.daemon_threads = True
+        self.hostile.port = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None
 
     @property

@@ -122,8 +122,14 @@ def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
         if not links:
             raise DriftError(url, "row link (td.title a[href*=seq=])")
         href = urljoin(url, links[0].get("href"))
-        seq = int(query_param(href, "seq"))
+        seq = query_param(href, "seq") or ""
+        if not seq.isdigit():
+            raise DriftError(url, "row seq (td.title a[href*=seq=])")
+        seq = int(seq)
         cells = {name: select(tr) for name, select in LEGACY_CELL.items()}
+        for name in ("writer", "date", "hit"):
+            if not cells[name]:
+                raise DriftError(url, f"row cell td.{name}")
         posted_at, _ = parse_posted_at(text_of(cells["date"][0]))
         rows.append(
             ListingRow(

@@ -1,0 +1,98 @@
+"""The parsers against mangled pages (a short run of bench/fuzz_parsers.py's fuzz, Hypothesis):
+real and replica pages, broken by replica/mangle.py's mutations, raise nothing but the documented
+parse errors (DriftError, SoftNotFound, NotABoardPage, UndecodableBody)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from replica.mangle import (
+    MUTATIONS,
+    allowed_errors,
+    apply,
+    nest,
+    parse_everything,
+    reference_sources,
+    replica_sources,
+)
+
+REPLICA = replica_sources()
+SHORT = settings(
+    max_examples=250,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+mutations = st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=3)
+seeds = st.integers(min_value=0, max_value=2**32)
+
+
+def parses_or_refuses(body: bytes, url: str) -> None:
+    try:
+        parse_everything(body, url)
+    except allowed_errors():
+        pass
+
+
+@SHORT
+@given(source=st.sampled_from(REPLICA), names=mutations, seed=seeds)
+def test_mangled_replica_pages_raise_only_parse_errors(source, names, seed):
+    parses_or_refuses(apply(source.body, names, seed), source.url)
+
+
+@SHORT
+@given(data=st.data(), names=mutations, seed=seeds)
+def test_mangled_real_pages_raise_only_parse_errors(reference_dir, data, names, seed):
+    source = data.draw(st.sampled_from(reference_sources(reference_dir)))
+    parses_or_refuses(apply(source.body, names, seed), source.url)
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+@pytest.mark.parametrize("source", [s for s in REPLICA if s.kind == "view"], ids=lambda s: s.name)
+def test_a_deeply_nested_body_is_refused_or_kept_never_emptied(source, depth):
+    try:
+        post = parse_everything(nest(source.body, depth), source.url)
+    except allowed_errors():
+        return
+    assert post.body_text != ""
+
+
+LEGACY_LIST = "http://127.0.0.1/BD_0000000019/boardList.do?menuId=gwangju0203010000"
+TITLE_CELL = '<td class="title"><a href="/BD_0000000019/boardView.do?seq={seq}">제목</a></td>'
+
+
+def legacy_list(cells: str) -> bytes:
+    return (
+        '<html><body><p class="board_total">전체 <strong>1</strong>건 (<strong>1</strong>/1 페이지)'
+        f'</p><table class="board_list"><tbody><tr>{cells}</tr></tbody></table></body></html>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("cells", "part"),
+    [
+        (
+            TITLE_CELL.format(seq=1) + '<td class="writer">w</td><td class="hit">1</td>',
+            "row cell td.date",
+        ),
+        (
+            TITLE_CELL.format(seq=1) + '<td class="writer">w</td><td class="date">2019/01/02</td>',
+            "row cell td.hit",
+        ),
+        (
+            TITLE_CELL.format(seq=1) + '<td class="date">2019/01/02</td><td class="hit">1</td>',
+            "row cell td.writer",
+        ),
+        (TITLE_CELL.format(seq="1x"), "row seq (td.title a[href*=seq=])"),
+        (TITLE_CELL.format(seq=""), "row seq (td.title a[href*=seq=])"),
+    ],
+)
+def test_a_legacy_list_row_missing_a_part_is_drift(cells, part):
+    # found by the fuzz: IndexError / ValueError / TypeError escaped the legacy list parser
+    from crawler.parsing import DriftError
+
+    with pytest.raises(DriftError) as raised:
+        parse_everything(legacy_list(cells), LEGACY_LIST)
+    assert raised.value.part == part
