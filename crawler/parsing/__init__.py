@@ -7,6 +7,7 @@ from crawler.parsing.errors import (
     DriftError,
     NotABoardPage,
     ParseError,
+    SiteAlert,
     SoftNotFound,
     UndecodableBody,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "NotABoardPage",
     "ParseError",
     "ParsedPost",
+    "SiteAlert",
     "SoftNotFound",
     "UndecodableBody",
     "parse_list",

@@ -35,6 +35,16 @@ class NotABoardPage(ParseError):
         super().__init__(url, what)
 
 
+class SiteAlert(NotABoardPage):
+    """An `alert('…')` + `history.back()` page that does not say the post is gone (maintenance,
+    no permission, log in, an error, an empty alert): a failed page, never a step towards a
+    deletion."""
+
+    def __init__(self, url: str, alert: str):
+        super().__init__(url, f"the site says {alert!r}")
+        self.alert = alert
+
+
 class UndecodableBody(ParseError):
     """Bytes that are neither UTF-8 nor CP949: refuse rather than archive U+FFFD."""
 

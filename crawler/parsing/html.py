@@ -14,9 +14,17 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 
 from crawler.normalise import clean_text, normalise_body_text
-from crawler.parsing.errors import SoftNotFound, UndecodableBody
+from crawler.parsing.errors import SiteAlert, SoftNotFound, UndecodableBody
 
-ALERT = re.compile(r"alert\(\s*['\"](.+?)['\"]\s*\)")
+ALERT = re.compile(r"alert\(\s*(['\"])(.*?)\1\s*\)", re.S)
+# The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a
+# 게시물/게시글 that is 삭제(된/되었거나 …) or 존재하지 않(는), either way round …
+_GONE = re.compile(
+    r"(?:삭제|존재하지\s*않)[가-힣\s]{0,16}?(?:게시물|게시글)"
+    r"|(?:게시물|게시글)(?:이|은|가)?\s*(?:이미\s*)?(?:삭제|존재하지\s*않)"
+)
+# … unless the alert says why the page was refused: that post may well exist.
+_REFUSED = re.compile(r"권한|점검|로그인|오류|에러|실패|비밀|잠시|차단|제한|인증")
 _WS = re.compile(r"\s+")
 BLOCKS = {
     "p",
@@ -98,12 +106,21 @@ def document(body: bytes, url: str):
 
 
 def raise_if_alert(doc, url: str) -> None:
-    """A soft-404: a script alert + history.back() page with no board content."""
+    """A script alert + history.back() page: SoftNotFound when the alert says the post is gone,
+    SiteAlert (a failed page) for any other alert — maintenance, permission, log in, errors."""
     for script in SCRIPTS(doc):
         code = script.text or ""
         match = ALERT.search(code)
         if match and "history.back" in code:
-            raise SoftNotFound(url, match.group(1))
+            alert = match.group(2)
+            if says_post_is_gone(alert):
+                raise SoftNotFound(url, alert)
+            raise SiteAlert(url, alert)
+
+
+def says_post_is_gone(alert: str) -> bool:
+    """Whether an alert's text says the post was deleted or does not exist (and nothing else)."""
+    return bool(_GONE.search(alert)) and not _REFUSED.search(alert)
 
 
 def text_of(el) -> str:
