@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from crawler.items import ListingPage, ParsedPost
 from crawler.parsing.errors import (
+    BadLink,
+    BadValue,
     DriftError,
+    IncompletePage,
     NotABoardPage,
     ParseError,
     SiteAlert,
@@ -30,7 +33,10 @@ def truncated(body: bytes) -> bool:
 
 
 __all__ = [
+    "BadLink",
+    "BadValue",
     "DriftError",
+    "IncompletePage",
     "ListingPage",
     "NotABoardPage",
     "ParseError",
