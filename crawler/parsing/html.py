@@ -108,7 +108,7 @@ def decode(body: bytes, url: str) -> str:
 def document(body: bytes, url: str):
     """The page as an lxml document, read whole, without control characters (lxml refuses them
     when a text is set, e.g. by `drop_tree`); IncompletePage when the parser had to stop early."""
-    text = strip_controls(decode(body, url))
+    text = decode(strip_controls(body), url)
     # lxml refuses str input with an XML encoding declaration (the legacy XHTML pages have none,
     # but be safe): strip it.
     if text.lstrip().startswith("<?xml"):
