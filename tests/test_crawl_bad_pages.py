@@ -6,6 +6,7 @@ import json
 
 import pytest
 from crawl_support import NOTICE, archived_seqs, crawl, query
+from sqlalchemy import create_engine, text
 
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
@@ -39,3 +40,83 @@ def test_an_unlisted_post_answering_a_permission_alert_is_never_deleted(tmp_path
     (failure,) = failures(db)
     assert f"seq={hidden}" in failure["url"]
     assert failure["reason"] == "the site says '접근 권한이 없습니다.'"
+
+
+def with_files(site) -> int:
+    """The newest post that has attachments."""
+    return next(p.seq for p in site.state.listing(NOTICE) if p.attachments)
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x0b", "\x1b"])
+def test_a_control_character_in_a_list_cell_is_no_failure(tmp_path, site, control):
+    """Found by an attacker: lxml refused the character, and the run stopped, exit 1."""
+    db = tmp_path / "archive.sqlite3"
+    target = site.state.seqs(NOTICE)[-1]
+    site.state.edit_post(NOTICE, target, writer=f"시민소통과{control}담당")
+    result = crawl(db, site.url)
+    assert (result.code, result.summary["new"], result.summary["failed"]) == (0, 12, 0)
+    (writer,) = query(db, "SELECT author FROM posts WHERE seq = :s", s=target)[0]
+    assert writer == ("시민소통과 담당" if control == "\x0b" else "시민소통과담당")
+
+
+@pytest.mark.parametrize("control", ["\x07", "\x0c"])
+def test_a_control_character_next_to_a_comment_in_a_body_is_no_failure(tmp_path, site, control):
+    db = tmp_path / "archive.sqlite3"
+    target = site.state.seqs(NOTICE)[-1]
+    body = '<div class="board_view_body">'
+    client = ReplicaClient(site.url)
+    new = f"{body}<p>알림<!-- 편집기 -->{control}본문</p>"
+    client.add_fault("rewrite", rf"boardView\.do.*seq={target}\b", old=body, new=new)
+    result = crawl(db, site.url)
+    assert (result.code, result.summary["new"], result.summary["failed"]) == (0, 12, 0)
+    (text,) = query(db, "SELECT body_text FROM post_versions v JOIN posts p ON v.post_id = p.id "
+                        "WHERE p.seq = :s", s=target)[0]  # fmt: skip
+    assert text.startswith("알림 본문\n" if control == "\x0c" else "알림본문\n")
+
+
+@pytest.mark.parametrize(
+    "old, new, count, reason",
+    [
+        (
+            'href="/fileDownload.do?',
+            'href="javascript:alert(1)//fileDownload.do?',
+            None,
+            "a link that is neither http nor https: 'javascript:alert(1)//fileDownload.do?",
+        ),
+        ("", "", 2**63, "view count 9223372036854775808 is larger than the archive can store"),
+    ],
+)
+def test_one_bad_post_is_that_posts_failure_and_the_night_goes_on(
+    tmp_path, site, old, new, count, reason
+):
+    """Found by an attacker: each of these stopped the whole run, exit 1, `failed 0`."""
+    db = tmp_path / "archive.sqlite3"
+    target = with_files(site)
+    if count is not None:
+        site.state.edit_post(NOTICE, target, view_count=count)
+    else:
+        pattern = rf"boardView\.do.*seq={target}\b"
+        ReplicaClient(site.url).add_fault("rewrite", pattern, old=old, new=new)
+    result = crawl(db, site.url)
+    assert (result.code, result.summary["new"], result.summary["failed"]) == (6, 11, 1)
+    assert archived_seqs(db) == set(site.state.seqs(NOTICE)) - {target}
+    (failure,) = failures(db)
+    assert f"seq={target}" in failure["url"] and failure["reason"].startswith(reason)
+
+
+def test_a_view_count_beyond_int4_is_stored_on_postgresql(tmp_path, site, pg_url):
+    """Found by an attacker: 3,000,000,000 views overflowed PostgreSQL's integer, exit 1."""
+    target = site.state.seqs(NOTICE)[-1]
+    site.state.edit_post(NOTICE, target, view_count=3_000_000_000)
+    result = crawl(pg_url, site.url)
+    assert (result.code, result.summary["new"], result.summary["failed"]) == (0, 12, 0)
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            sql = "SELECT p.view_count, c.count FROM posts p JOIN view_counts c "
+            sql += "ON c.post_id = p.id WHERE p.seq = :s"
+            assert connection.execute(text(sql), {"s": target}).all() == [
+                (3_000_000_000, 3_000_000_000)
+            ]
+    finally:
+        engine.dispose()
