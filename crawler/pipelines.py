@@ -39,6 +39,12 @@ def page_fault(exc: BaseException) -> bool:
     return isinstance(exc, Exception)
 
 
+def fault_line(exc: BaseException) -> str:
+    """An exception in one line: its type and message (a database error: the driver's line)."""
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return f"{type(exc).__name__}: {message.splitlines()[0] if message else ''}".strip()
+
+
 class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -122,7 +128,7 @@ class ArchivePipeline:
             if not page_fault(exc):
                 raise
             # Rolled back (write_transaction); the spider counts the page as failed.
-            raise DropItem(f"cannot store it: {type(exc).__name__}: {exc}") from exc
+            raise DropItem(f"cannot store it: {fault_line(exc)}") from exc
         tally(self.crawler.stats, post.board_id, change.kind)
         if change.restored:
             tally(self.crawler.stats, post.board_id, "restored")

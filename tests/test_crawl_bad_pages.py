@@ -5,9 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import scrapy
 from crawl_support import NOTICE, archived_seqs, crawl, query
+from scrapy.exceptions import CloseSpider
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from crawler.captures import CaptureFailed
+from crawler.spiders.board import BoardSpider
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
 
@@ -120,3 +127,44 @@ def test_a_view_count_beyond_int4_is_stored_on_postgresql(tmp_path, site, pg_url
             ]
     finally:
         engine.dispose()
+
+
+DISK_FULL = OperationalError("INSERT INTO posts …", {}, Exception("database or disk is full"))
+
+
+@pytest.mark.parametrize(
+    "exc, reason",
+    [
+        (ValueError("All strings must be XML compatible"), "ValueError: All strings must be XML compatible"),
+        (RecursionError("maximum recursion depth exceeded"), "RecursionError: maximum recursion depth exceeded"),
+        (KeyError("hit"), "KeyError: 'hit'"),
+        (OverflowError("Python int too large to convert to SQLite INTEGER"),
+         "OverflowError: Python int too large to convert to SQLite INTEGER"),
+        (DataError("INSERT …", {}, Exception("integer out of range")),
+         "DataError: integer out of range"),
+        (DISK_FULL, None),
+        (IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed")), None),
+        (OSError(28, "No space left on device"), None),
+        (CaptureFailed("cannot keep the page in the run's WARC file"), None),
+        (CloseSpider("drift"), None),
+        (MemoryError(), None),
+    ],
+)  # fmt: skip
+def test_what_one_page_raised_is_its_failure_unless_the_archive_cannot_write(exc, reason):
+    """A page's own trouble is that page's failure; the archive failing stops the run (exit 1)."""
+    spider = BoardSpider.from_crawler(get_crawler(BoardSpider), boards=[NOTICE])
+    url = "http://127.0.0.1:8022/boardView.do?pageId=www788&boardId=BD_0000000022&seq=7"
+    request = scrapy.Request(url, meta={"board_id": NOTICE, "kind": "view"})
+    response = HtmlResponse(url, body=b"<html></html>", request=request)
+
+    def outputs():
+        yield scrapy.Request(url + "1")
+        raise exc
+
+    if reason is None:
+        with pytest.raises(type(exc)):
+            spider._guarded(response, outputs())
+        assert spider.failures == []
+    else:
+        assert spider._guarded(response, outputs()) == []
+        assert spider.failures == [{"url": url, "reason": reason}]

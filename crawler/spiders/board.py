@@ -34,7 +34,7 @@ from crawler.parsing import (
     parse_view,
     truncated,
 )
-from crawler.pipelines import ArchivePipeline, page_fault, tally
+from crawler.pipelines import ArchivePipeline, fault_line, page_fault, tally
 
 MODES = ("incremental", "full", "verify")
 RECORD_COUNT = {"incremental": 10, "full": 100}
@@ -251,8 +251,8 @@ class BoardSpider(scrapy.Spider):
             stopping = isinstance(exc, CloseSpider | DontCloseSpider | CaptureFailed)
             if stopping or not page_fault(exc):
                 raise
-            reason = f"{type(exc).__name__}: {exc}"
-            self._fail(response.url, response.meta.get("board_id", ""), reason, response.meta)
+            board_id = response.meta.get("board_id", "")
+            self._fail(response.url, board_id, fault_line(exc), response.meta)
             self.logger.debug("%s failed", response.url, exc_info=exc)
             return []
 
