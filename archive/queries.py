@@ -15,6 +15,7 @@ from archive.models import ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
 from archive.refs import parse_ref
 from archive.timezone import end_of_day, seoul_iso, start_of_day
 from archive.views import ChangeEntry, History, PostView, VersionDiff, VersionEntry, ViewCountEntry
+from safehtml import sanitise
 
 # Compared between consecutive versions for `history`'s "changed".
 VERSION_FIELDS = (
@@ -91,7 +92,8 @@ def show(session: Session, ref: str, *, as_of: date | datetime | None = None) ->
         view_count=view_count,
         status=status,
         body_text=version.body_text,
-        body_html=version.body_html,
+        # again on the way out: a version stored by an older, laxer sanitiser is shown safe too
+        body_html=sanitise(version.body_html, post.url),
         images=[{"url": i["url"], "caption": i["caption"]} for i in version.images],
         attachments=_attachments(version),
         licence=version.licence,

@@ -5,11 +5,14 @@ is either "after run N" (what the manifest of the base dump names) or "at or aft
 A row is in the window when it was written then, and a post's row whenever anything about it
 was (a version, a view count, a status event, a sighting), so that upserting a chain of dumps
 on each table's key gives the same rows as one full dump.
+
+body_html is sanitised again on the way out (safehtml's allow-list), so a version stored by an
+older, laxer sanitiser is dumped as safely as a new one, in every format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_
 
 from archive.dump.tables import ATTACHMENTS, POSTS, RUNS, VERSIONS, VIEW_COUNTS, Table
 from archive.models import Attachment, ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
+from safehtml import sanitise
 
 STREAM_ROWS = 1_000
 
@@ -67,8 +71,23 @@ def stream(
     query = _QUERIES[table.name](window)
     if boards is not None:
         query = query.where(Post.board_id.in_(boards))
-    for row in connection.execution_options(yield_per=STREAM_ROWS).execute(query):
+    rows = connection.execution_options(yield_per=STREAM_ROWS).execute(query)
+    if table is VERSIONS:
+        yield from _safe_html(rows)
+        return
+    for row in rows:
         yield tuple(row)
+
+
+_HTML, _URL = VERSIONS.names.index("body_html"), VERSIONS.names.index("url")
+
+
+def _safe_html(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+    """Version rows with body_html re-sanitised against the post's URL (≈0.1 ms a body)."""
+    for row in rows:
+        values = list(row)
+        values[_HTML] = sanitise(values[_HTML], values[_URL])
+        yield tuple(values)
 
 
 _POST_IDENTITY = (Post.board_id, Post.seq, Post.url)

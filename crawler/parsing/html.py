@@ -22,6 +22,7 @@ from crawler.parsing.errors import (
     SoftNotFound,
     UndecodableBody,
 )
+from safehtml import sanitise
 
 ALERT = re.compile(r"alert\(\s*(['\"])(.*?)\1\s*\)", re.S)
 # The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a
@@ -69,7 +70,6 @@ DROP = {
     "select",
     "textarea",
 }
-URL_ATTRS = ("href", "src")
 
 # Labels as the site's skins print them, and the field each one names.
 LABELS = {
@@ -230,30 +230,15 @@ def absolute(url: str | None, base: str) -> str | None:
 
 
 def sanitised_html(el, base_url: str) -> str:
-    """The element as safe HTML: no script, style, forms or event handlers, no `javascript:`
-    URLs, every link and image absolute."""
+    """The element as safe HTML (safehtml's allow-list: no script, style, forms,
+    event handlers or non-http(s) URLs; every link and image absolute), laid out as the page
+    reads: source indentation between tags collapses to one newline."""
     clean = copy.deepcopy(el)
     clean.tail = None
-    for node in list(clean.iter()):
-        if not isinstance(node.tag, str):
-            if node.getparent() is not None:
-                node.drop_tree()
-            continue
-        if node.tag in DROP and node is not clean:
-            node.drop_tree()
-            continue
-        for attr in list(node.attrib):
-            value = node.attrib[attr]
-            if attr.lower().startswith("on") or attr.lower() == "style":
-                del node.attrib[attr]
-            elif attr in URL_ATTRS:
-                if value.strip().lower().startswith(("javascript:", "vbscript:", "data:text")):
-                    del node.attrib[attr]
-                else:
-                    node.attrib[attr] = urljoin(base_url, value.strip())
+    for node in clean.iter():
         # source indentation (and the site's CR CR LF) is noise: one newline per blank run
         if node.text is not None and not node.text.strip():
             node.text = "\n"
         if node.tail is not None and not node.tail.strip():
             node.tail = "\n"
-    return lxml.html.tostring(clean, encoding="unicode", method="html").strip()
+    return sanitise(lxml.html.tostring(clean, encoding="unicode", method="html"), base_url).strip()
