@@ -47,6 +47,8 @@ Code = Annotated[str, mapped_column(String(32))]
 Hash = Annotated[str, mapped_column(String(64))]
 Count = Annotated[int, mapped_column(default=0, server_default=text("0"))]
 RunRef = Annotated[int | None, mapped_column(ForeignKey("crawl_runs.id"), index=True)]
+# A count the site states: 3,000,000,000 views overflowed PostgreSQL's int4 (0007).
+ViewTally = Annotated[int, mapped_column(BigInteger)]
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -139,7 +141,7 @@ class Post(Base):
     phone: Mapped[str | None]
     posted_at: Mapped[datetime]
     posted_at_precision: Mapped[Code]  # minute | day
-    view_count: Mapped[int | None]
+    view_count: Mapped[ViewTally | None]
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     status: Mapped[Code] = mapped_column(default="live", index=True)
@@ -237,7 +239,7 @@ class ViewCount(Base):
     id: Mapped[IntPk]
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     observed_at: Mapped[datetime]
-    count: Mapped[int]
+    count: Mapped[ViewTally]
     run_id: Mapped[RunRef]
 
     post: Mapped[Post] = relationship()

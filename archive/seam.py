@@ -84,6 +84,6 @@ class ListingRowLike(Protocol):
     @property
     def posted_on(self) -> date: ...
     @property
-    def view_count(self) -> int: ...
+    def view_count(self) -> int | None: ...  # None: too large to store
     @property
     def file_marker(self) -> str: ...  # none | one | zip

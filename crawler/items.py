@@ -32,7 +32,7 @@ class ListingRow:
     title: str  # the full title (the link's `title`, never the cut text)
     writer: str
     posted_on: date
-    view_count: int
+    view_count: int | None  # None: too large to store (the view page then fails)
     file_marker: str  # "none" | "one" | "zip"
 
 

@@ -26,6 +26,23 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*일?")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _COUNT = re.compile(r"\d[\d,]*")
+# C0 controls and DEL carry no text (and lxml refuses them in some of its APIs): vertical tab
+# and form feed separate words, the rest vanish; tab, newline and carriage return stay.
+_CONTROL_SPACES = bytes.maketrans(b"\x0b\x0c", b"  ")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+MAX_VIEW_COUNT = 2**63 - 1  # the largest count the archive stores (BIGINT)
+
+
+class CountTooLarge(ValueError):
+    """A view count larger than the archive can store (MAX_VIEW_COUNT)."""
+
+
+def strip_controls(page: bytes) -> bytes:
+    """A page's bytes without C0 control characters (but tab, newline and carriage return) or
+    DEL. Safe before decoding: UTF-8 and CP949 never use these bytes inside a character. (Bytes:
+    0.3 ms for a 160 KB page, where a regular expression over the text took 1.7 and
+    str.translate 23.)"""
+    return page.translate(_CONTROL_SPACES, _CONTROL_BYTES)
 
 
 def clean_text(text: str) -> str:
@@ -62,11 +79,15 @@ def parse_posted_at(text: str) -> tuple[datetime, str]:
 
 
 def parse_view_count(text: str) -> int:
-    """`96`, `1,234`, `조회수540`, `조회 : 12` → int. Raises ValueError when there is no number."""
+    """`96`, `1,234`, `조회수540`, `조회 : 12` → int. Raises ValueError when there is no number,
+    CountTooLarge when the number does not fit the archive."""
     match = _COUNT.search(clean_text(text))
     if not match:
         raise ValueError(f"no view count in {text!r}")
-    return int(match.group().replace(",", ""))
+    count = int(match.group().replace(",", ""))
+    if count > MAX_VIEW_COUNT:
+        raise CountTooLarge(f"view count {count} is larger than the archive can store")
+    return count
 
 
 def normalise_body_text(text: str) -> str:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scrapy.exceptions import DropItem
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import ListingCheck, make_engine, observe_listing, store_post
@@ -22,6 +24,25 @@ from crawler.items import FetchedPost, ListingRow
 
 def tally(stats, board_id: str, kind: str, count: int = 1) -> None:
     stats.inc_value(f"sijeong/{board_id}/{kind}", count)
+
+
+def page_fault(exc: BaseException) -> bool:
+    """Whether an exception raised while reading or storing one page is that page's fault (a
+    value the database cannot hold, markup no parser foresaw) rather than the archive's: a
+    database or store that cannot write (a full disk, a lost connection) fails every later page
+    alike, so it stops the run (exit 1) instead. (CaptureFailed is the spider's to judge: this
+    module cannot import it.)"""
+    if isinstance(exc, DataError | OverflowError):
+        return True  # a value out of the column's range (PostgreSQL) or of int64 (SQLite)
+    if isinstance(exc, SQLAlchemyError | OSError | MemoryError):
+        return False
+    return isinstance(exc, Exception)
+
+
+def fault_line(exc: BaseException) -> str:
+    """An exception in one line: its type and message (a database error: the driver's line)."""
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return f"{type(exc).__name__}: {message.splitlines()[0] if message else ''}".strip()
 
 
 class ArchivePipeline:
@@ -92,16 +113,22 @@ class ArchivePipeline:
         if getattr(self.crawler.spider, "drift", None):
             return item  # the run is stopping on drift: archive nothing more
         post = item.post
-        change = store_post(
-            self.session,
-            post,
-            run_id=self.run_id,
-            fetched_at=_now(),
-            files={f.url: f for f in item.files},
-            listed=item.listed,
-            capture_id=item.capture_id,
-            refetch=item.files_failed,
-        )
+        try:
+            change = store_post(
+                self.session,
+                post,
+                run_id=self.run_id,
+                fetched_at=_now(),
+                files={f.url: f for f in item.files},
+                listed=item.listed,
+                capture_id=item.capture_id,
+                refetch=item.files_failed,
+            )
+        except Exception as exc:
+            if not page_fault(exc):
+                raise
+            # Rolled back (write_transaction); the spider counts the page as failed.
+            raise DropItem(f"cannot store it: {fault_line(exc)}") from exc
         tally(self.crawler.stats, post.board_id, change.kind)
         if change.restored:
             tally(self.crawler.stats, post.board_id, "restored")

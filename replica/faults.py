@@ -13,12 +13,13 @@ expression) is found in a request's path and query answers it, `times` times or 
 | `drop` | the real headers, half the body, then a closed connection |
 | `truncate` | the first `fraction` of the real body, as a complete response |
 | `maintenance` | 200 with a "점검 중" page that is no board page |
-| `soft404` | 200 with the site's "삭제된 게시물입니다." alert, for a post that is live (a soft-404) |
+| `soft404` | 200 with the site's alert (`message`, default "삭제된 게시물입니다."), for a live post |
 | `siiru` | 302 → `/siiru.do` (a retired page) |
 | `offsite` | 302 → `http://127.0.0.2:<port>/` (another host; still loopback) |
 | `drift` | the real page without `board_view_head` / `board_list_body` (a changed layout) |
 | `charset` | the real UTF-8 bytes under `Content-Type: …;charset=<charset>` (default EUC-KR) |
 | `oversize` | the real page padded to `size` bytes (default 9 MiB) |
+| `rewrite` | the real answer with `old` replaced by `new` (strings; a hostile or odd page) |
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ KINDS = (
     "drift",
     "charset",
     "oversize",
+    "rewrite",
 )
 MSG_DELETED = "삭제된 게시물입니다."  # the site's alert for a deleted post (as replica.server's)
 MAINTENANCE = (
@@ -66,6 +68,9 @@ class Fault:
     fraction: float = 0.6  # truncate / drop: how much of the body is sent
     charset: str = "EUC-KR"
     size: int = 9 * 1024 * 1024
+    message: str = MSG_DELETED  # soft404: the alert's text
+    old: str = ""  # rewrite: what to replace in the real body …
+    new: str = ""  # … and with what
     hits: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -128,7 +133,7 @@ class Faults:
         if kind == "maintenance":
             return handler._html(MAINTENANCE)
         if kind == "soft404":
-            return handler._html(render.alert_page(MSG_DELETED))
+            return handler._html(render.alert_page(fault.message))
         if kind == "siiru":
             return handler._redirect("/siiru.do")
         if kind == "offsite":
@@ -142,6 +147,8 @@ class Faults:
             content_type = f"text/html;charset={fault.charset}"
         elif kind == "truncate":
             body = body[: int(len(body) * fault.fraction)]
+        elif kind == "rewrite":
+            body = body.replace(fault.old.encode(), fault.new.encode())
         elif kind == "oversize":
             padding = b"<!-- " + b"x" * max(fault.size - len(body), 0) + b" -->"
             body = body.replace(b"</html>", padding + b"</html>")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from crawler.items import ListingPage, ParsedPost
 from crawler.parsing.errors import (
+    BadLink,
+    BadValue,
     DriftError,
+    IncompletePage,
     NotABoardPage,
     ParseError,
+    SiteAlert,
     SoftNotFound,
     UndecodableBody,
 )
@@ -29,11 +33,15 @@ def truncated(body: bytes) -> bool:
 
 
 __all__ = [
+    "BadLink",
+    "BadValue",
     "DriftError",
+    "IncompletePage",
     "ListingPage",
     "NotABoardPage",
     "ParseError",
     "ParsedPost",
+    "SiteAlert",
     "SoftNotFound",
     "UndecodableBody",
     "parse_list",

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from crawler.items import Attachment, ParsedPost, Photo
-from crawler.normalise import clean_name, content_hash, parse_posted_at, parse_view_count
-from crawler.parsing.errors import DriftError
+from crawler.normalise import (
+    CountTooLarge,
+    clean_name,
+    content_hash,
+    parse_posted_at,
+    parse_view_count,
+)
+from crawler.parsing.errors import BadValue, DriftError
 from crawler.parsing.html import labelled_pairs
 
 
@@ -40,6 +46,10 @@ def assemble_post(
         raise DriftError(url, date_part)
     posted_at, precision = parse_posted_at(fields["posted_at"])
     author = clean_name(fields.get("author"))
+    try:
+        view_count = parse_view_count(fields["view_count"]) if "view_count" in fields else None
+    except CountTooLarge as exc:
+        raise BadValue(url, str(exc)) from None
     return ParsedPost(
         board_id=board_id,
         seq=seq,
@@ -50,7 +60,7 @@ def assemble_post(
         phone=clean_name(fields.get("phone")),
         posted_at=posted_at,
         posted_at_precision=precision,
-        view_count=parse_view_count(fields["view_count"]) if "view_count" in fields else None,
+        view_count=view_count,
         body_text=body_text,
         body_html=body_html,
         images=images,

@@ -7,18 +7,35 @@ elements. Selectors are compiled once, at import.
 from __future__ import annotations
 
 import copy
+import html
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 from lxml.cssselect import CSSSelector
 
-from crawler.normalise import clean_text, normalise_body_text
-from crawler.parsing.errors import SoftNotFound, UndecodableBody
+from crawler.normalise import clean_text, normalise_body_text, strip_controls
+from crawler.parsing.errors import (
+    BadLink,
+    IncompletePage,
+    SiteAlert,
+    SoftNotFound,
+    UndecodableBody,
+)
 from safehtml import sanitise
 
-ALERT = re.compile(r"alert\(\s*['\"](.+?)['\"]\s*\)")
+ALERT = re.compile(r"alert\(\s*(['\"])(.*?)\1\s*\)", re.S)
+# The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a
+# 게시물/게시글 that is 삭제(된/되었거나 …) or 존재하지 않(는), either way round …
+_GONE = re.compile(
+    r"(?:삭제|존재하지\s*않)[가-힣\s]{0,16}?(?:게시물|게시글)"
+    r"|(?:게시물|게시글)(?:이|은|가)?\s*(?:이미\s*)?(?:삭제|존재하지\s*않)"
+)
+# … unless the alert says why the page was refused: that post may well exist.
+_REFUSED = re.compile(r"권한|점검|로그인|오류|에러|실패|비밀|잠시|차단|제한|인증")
 _WS = re.compile(r"\s+")
+_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_TAGS = re.compile(r"<[^>]*>")
 BLOCKS = {
     "p",
     "div",
@@ -89,21 +106,48 @@ def decode(body: bytes, url: str) -> str:
 
 
 def document(body: bytes, url: str):
-    text = decode(body, url)
+    """The page as an lxml document, read whole, without control characters (lxml refuses them
+    when a text is set, e.g. by `drop_tree`); IncompletePage when the parser had to stop early."""
+    text = decode(strip_controls(body), url)
     # lxml refuses str input with an XML encoding declaration (the legacy XHTML pages have none,
     # but be safe): strip it.
     if text.lstrip().startswith("<?xml"):
         text = text.split("?>", 1)[1]
-    return lxml.html.document_fromstring(text)
+    # libxml2 stops reading at 256 nested elements (then the body came out empty: a silent false
+    # edit); huge_tree lifts that to 2048. The download size cap bounds the memory it may take,
+    # and the HTML parser expands no entities. A parser per page: its error log is per parse.
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    doc = lxml.html.document_fromstring(text, parser=parser)
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        raise IncompletePage(url)
+    return doc
+
+
+def read_whole(doc, body: bytes) -> bool:
+    """Whether the document holds (nearly) all the text of the page's source: the check behind
+    an empty body, which is either a post without text or a page the parser stopped reading."""
+    source = _COMMENTS.sub("", decode(body, ""))
+    source = html.unescape(_TAGS.sub(" ", source))
+    wanted = len("".join(source.split()))
+    return len("".join(doc.text_content().split())) >= 0.9 * wanted
 
 
 def raise_if_alert(doc, url: str) -> None:
-    """A soft-404: a script alert + history.back() page with no board content."""
+    """A script alert + history.back() page: SoftNotFound when the alert says the post is gone,
+    SiteAlert (a failed page) for any other alert — maintenance, permission, log in, errors."""
     for script in SCRIPTS(doc):
         code = script.text or ""
         match = ALERT.search(code)
         if match and "history.back" in code:
-            raise SoftNotFound(url, match.group(1))
+            alert = match.group(2)
+            if says_post_is_gone(alert):
+                raise SoftNotFound(url, alert)
+            raise SiteAlert(url, alert)
+
+
+def says_post_is_gone(alert: str) -> bool:
+    """Whether an alert's text says the post was deleted or does not exist (and nothing else)."""
+    return bool(_GONE.search(alert)) and not _REFUSED.search(alert)
 
 
 def text_of(el) -> str:
@@ -176,7 +220,13 @@ def labelled_pairs(container, exclude=None) -> list[tuple[str, str]]:
 
 
 def absolute(url: str | None, base: str) -> str | None:
-    return urljoin(base, url) if url else None
+    """A file or photo link made absolute; BadLink unless it is http or https."""
+    if not url:
+        return None
+    joined = urljoin(base, url.strip())
+    if urlsplit(joined).scheme not in {"http", "https"}:
+        raise BadLink(base, url)
+    return joined
 
 
 def sanitised_html(el, base_url: str) -> str:

@@ -9,7 +9,13 @@ from lxml.cssselect import CSSSelector
 
 from crawler.boards import BOARDS
 from crawler.items import ListingPage, ListingRow
-from crawler.normalise import clean_name, clean_text, parse_posted_at, parse_view_count
+from crawler.normalise import (
+    CountTooLarge,
+    clean_name,
+    clean_text,
+    parse_posted_at,
+    parse_view_count,
+)
 from crawler.parsing.errors import DriftError, NotABoardPage
 from crawler.parsing.html import document, query_param, raise_if_alert, text_of
 
@@ -101,9 +107,18 @@ def _row(row, url: str, board_id: str, page_id: str) -> ListingRow:
         title=clean_text(title),
         writer=clean_name(_cell_text(cells["writer"][0])) or "",
         posted_on=posted_at.date(),
-        view_count=parse_view_count(_cell_text(cells["hit"][0])),
+        view_count=_listed_count(_cell_text(cells["hit"][0])),
         file_marker=marker,
     )
+
+
+def _listed_count(text: str) -> int | None:
+    """A row's view count; None (unknown) when it is too large to store — the row and its page
+    are still good, and the post's own view page fails when it says the same."""
+    try:
+        return parse_view_count(text)
+    except CountTooLarge:
+        return None
 
 
 def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
@@ -141,7 +156,7 @@ def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
                 title=clean_text(links[0].get("title") or links[0].text_content()),
                 writer=clean_name(text_of(cells["writer"][0])) or "",
                 posted_on=posted_at.date(),
-                view_count=parse_view_count(text_of(cells["hit"][0])),
+                view_count=_listed_count(text_of(cells["hit"][0])),
                 file_marker="one" if cells["file"] and len(cells["file"][0]) else "none",
             )
         )

@@ -10,13 +10,14 @@ from lxml.cssselect import CSSSelector
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
 from crawler.parsing.assemble import assemble_post, collect_fields
-from crawler.parsing.errors import DriftError, NotABoardPage
+from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
 from crawler.parsing.html import (
     absolute,
     block_text,
     document,
     query_param,
     raise_if_alert,
+    read_whole,
     sanitised_html,
     text_of,
 )
@@ -68,6 +69,10 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
             fields["view_count"] = bare[-1]
     subtitle = SUBTITLE(doc)
     category = CATEGORY(doc)
+    body_text = block_text(_without(body_el, PHOTO_BLOCKS))
+    images = tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el))
+    if not body_text and not images and not read_whole(doc, body):
+        raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
     return assemble_post(
         board_id=board_id,
         seq=int(seq),
@@ -75,9 +80,9 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
         title=clean_text(title_el.text_content()),
         fields=fields,
         date_part="작성일 in div.board_view_info",
-        body_text=block_text(_without(body_el, PHOTO_BLOCKS)),
+        body_text=body_text,
         body_html=sanitised_html(body_el, url),
-        images=tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el)),
+        images=images,
         attachments=tuple(_attachments(doc, url)),
         licence=_licence(doc),
         subtitle=block_text(subtitle[0]) or None if subtitle else None,

@@ -27,13 +27,14 @@ from crawler.items import FetchedFile, FetchedPost, ParsedPost
 from crawler.parsing import (
     DriftError,
     NotABoardPage,
+    ParseError,
     SoftNotFound,
     UndecodableBody,
     parse_list,
     parse_view,
     truncated,
 )
-from crawler.pipelines import ArchivePipeline, tally
+from crawler.pipelines import ArchivePipeline, fault_line, page_fault, tally
 
 MODES = ("incremental", "full", "verify")
 RECORD_COUNT = {"incremental": 10, "full": 100}
@@ -90,6 +91,7 @@ class BoardSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.dropped, signal=signals.item_dropped)
         return spider
 
     @property
@@ -193,6 +195,9 @@ class BoardSpider(scrapy.Spider):
     # -- callbacks ---------------------------------------------------------------------------
 
     def parse_list(self, response, board: Board):
+        yield from self._guarded(response, self._list_page(response, board))
+
+    def _list_page(self, response, board: Board):
         page = self._parsed(parse_list, response)
         if page is None:
             return
@@ -213,6 +218,9 @@ class BoardSpider(scrapy.Spider):
                 yield self._list_request(board, number)
 
     def parse_view(self, response, board: Board, seq: int):
+        yield from self._guarded(response, self._view_page(response, board, seq))
+
+    def _view_page(self, response, board: Board, seq: int):
         post = self._parsed(parse_view, response)
         if post is None:
             return
@@ -232,6 +240,26 @@ class BoardSpider(scrapy.Spider):
             return
         for url in dict.fromkeys(urls):
             yield self._file_request(url, pending)
+
+    def _guarded(self, response, outputs) -> list:
+        """All a page's callback yields; or, when reading that one page raised what nothing
+        foresaw, nothing but that page's failure: one bad page never stops the night. The
+        archive failing to write (`page_fault` says which) still stops the run."""
+        try:
+            return list(outputs)
+        except Exception as exc:
+            stopping = isinstance(exc, CloseSpider | DontCloseSpider | CaptureFailed)
+            if stopping or not page_fault(exc):
+                raise
+            board_id = response.meta.get("board_id", "")
+            self._fail(response.url, board_id, fault_line(exc), response.meta)
+            self.logger.debug("%s failed", response.url, exc_info=exc)
+            return []
+
+    def dropped(self, item, exception, **_) -> None:
+        """A post the archive refused to store (a value it cannot hold): that page's failure."""
+        if isinstance(item, FetchedPost):
+            self._fail(item.post.url, item.post.board_id, str(exception))
 
     # -- files -------------------------------------------------------------------------------
 
@@ -320,6 +348,10 @@ class BoardSpider(scrapy.Spider):
                 self._fail(response.url, board_id, _why(exc), response.meta)
             return None
         except (NotABoardPage, UndecodableBody) as exc:
+            self._fail(response.url, board_id, _why(exc), response.meta)
+            return None
+        except ParseError as exc:  # a board page this archive cannot keep (a link, a value, …)
+            self.answered += 1
             self._fail(response.url, board_id, _why(exc), response.meta)
             return None
         self.answered += 1
