@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ROBOTS_UNAVAILABLE = "sijeong/robots_unavailable"
+RETRY_AFTER_CEILING = 86400.0  # a Retry-After beyond a day is absurd (RETRY_AFTER_MAX caps the wait)
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -49,16 +50,19 @@ class RetryAfterMiddleware:
 
 
 def retry_after(value: bytes | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), at most
+    RETRY_AFTER_CEILING; None if absent or not one of the two forms."""
     if not value:
         return None
     text = value.decode("latin-1").strip()
-    if text.isdigit():
-        return float(text)
+    # ASCII digits only: '²' is a digit to str.isdigit(), and float('²') raises.
+    if text.isascii() and text.isdigit():
+        return min(float(text), RETRY_AFTER_CEILING)
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), RETRY_AFTER_CEILING)
