@@ -173,7 +173,23 @@ def test_faults_over_the_admin_api(site):
 
 @pytest.mark.parametrize(
     "header, seconds",
-    [(None, None), (b"120", 120.0), (b"Wed, 25 Nov 2026 00:00:30 GMT", 30.0), (b"soon", None)],
+    [
+        (None, None),
+        (b"120", 120.0),
+        (b"  7 ", 7.0),
+        (b"0", 0.0),
+        (b"Wed, 25 Nov 2026 00:00:30 GMT", 30.0),
+        (b"soon", None),
+        (b"\xb2", None),  # latin-1 '²': str.isdigit() says yes, float() raises
+        (b"\xb9\xb2\xb3", None),  # '¹²³'
+        (b"\xc2\xb2", None),  # '²' in UTF-8
+        (b"1.5", None),  # delta-seconds is a whole number
+        (b"-5", None),
+        (b"1e9", None),
+        (b"99999999999999999999", 86400.0),  # absurd: a day at most
+        (b"9" * 5000, 86400.0),
+        (b"Fri, 25 Nov 2226 00:00:00 GMT", 86400.0),
+    ],
 )
 def test_retry_after_values(header, seconds):
     now = datetime(2026, 11, 25, tzinfo=UTC)
