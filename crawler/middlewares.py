@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
+from twisted.internet.error import ConnectError, ConnectionLost
+from twisted.internet.error import TimeoutError as TxTimeoutError
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ROBOTS_UNAVAILABLE = "sijeong/robots_unavailable"
-RETRY_AFTER_CEILING = 86400.0  # a Retry-After beyond a day is absurd (RETRY_AFTER_MAX caps the wait)
+# The site did not answer (as opposed to: our code failed).
+NETWORK_ERRORS = (
+    CannotResolveHostError,
+    ConnectError,
+    ConnectionLost,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+    TxTimeoutError,
+)
+RETRY_AFTER_CEILING = (
+    86400.0  # a Retry-After beyond a day is absurd (RETRY_AFTER_MAX caps the wait)
+)
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -18,13 +44,30 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     RFC 9309 §2.3.1.4: when robots.txt is unreachable because of a server error, the crawler
     must assume complete disallow. (4xx still means "no rules", as in Scrapy.)
+
+    A robots.txt that did not come for a network reason is Scrapy's "no rules" too, without its
+    traceback on stderr: the page request then fails in its own right, recorded in the ledger.
     """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        log = logging.getLogger(robotstxt.__name__)
+        if not any(isinstance(f, _QuietNetworkErrors) for f in log.filters):
+            log.addFilter(_QuietNetworkErrors())
 
     async def _parse_robots(self, response, netloc, request) -> None:
         if response.status >= 500:
             self._stats.set_value(ROBOTS_UNAVAILABLE, f"HTTP {response.status} for {response.url}")
             response = response.replace(body=DISALLOW_ALL)
         await super()._parse_robots(response, netloc, request)
+
+
+class _QuietNetworkErrors(logging.Filter):
+    """Drops a log record whose exception is the site not answering."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, NETWORK_ERRORS)
 
 
 class RetryAfterMiddleware:

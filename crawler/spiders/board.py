@@ -353,7 +353,7 @@ class BoardSpider(scrapy.Spider):
             self.list_failures[board_id] = self.list_failures.get(board_id, 0) + 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append({"url": url, "reason": reason})
-        self.logger.warning("failed: %s (%s)", url, reason)
+        self.logger.info("failed: %s (%s)", url, reason)  # in the ledger; stderr is the summary
 
 
 def _reason(failure) -> str:
