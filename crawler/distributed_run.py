@@ -312,6 +312,7 @@ def _outcome(
     """The run's result from every worker's counts in Redis (`crawler.run._outcome`'s rules)."""
     stats = {k.decode(): _number(v.decode()) for k, v in server.hgetall(keys.stats).items()}
     failures = [json.loads(f) for f in server.lrange(keys.failures, 0, 199)]
+    refused = [json.loads(f) for f in server.lrange(keys.refused, 0, 9)]
     errors = server.lrange(keys.errors, 0, 0)
     drift = server.get(keys.drift)
     result = CrawlResult(
@@ -323,6 +324,7 @@ def _outcome(
         requests=stats.get("downloader/request_count", 0),
         per_board=board_counts(stats, options.boards),
         failures=failures,
+        refused=refused,
         warc=None,  # one WARC file per worker: warc/sijeong-run-<id>-<worker>.warc.gz
     )
     return judge(

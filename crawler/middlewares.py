@@ -15,13 +15,17 @@ from scrapy.exceptions import (
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from twisted.internet.error import ConnectError, ConnectionLost
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
+from crawler.origins import refusal
+
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 ROBOTS_UNAVAILABLE = "sijeong/robots_unavailable"
+REFUSED_REQUESTS = "sijeong/refused_requests"
 # The site did not answer (as opposed to: our code failed).
 NETWORK_ERRORS = (
     CannotResolveHostError,
@@ -37,6 +41,35 @@ NETWORK_ERRORS = (
 RETRY_AFTER_CEILING = (
     86400.0  # a Retry-After beyond a day is absurd (RETRY_AFTER_MAX caps the wait)
 )
+
+
+class Refused(IgnoreRequest):
+    """A request for somewhere other than the crawled site; `why` says where."""
+
+    def __init__(self, why: str):
+        super().__init__(f"refused ({why})")
+        self.why = why
+
+
+class SiteOnlyMiddleware:
+    """The one place that decides what may be requested (`crawler.origins`): a request for
+    anything but the crawled site — the spider's `site_urls` — is ignored, whatever its
+    `dont_filter`. First in the chain, before robots.txt: no other host's robots.txt is asked.
+    A spider that names no site gets nothing."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        sites = getattr(self.crawler.spider, "site_urls", ())
+        why = refusal(request.url, sites) if sites else "no site to crawl"
+        if why:
+            self.crawler.stats.inc_value(REFUSED_REQUESTS)
+            raise Refused(why)
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -36,9 +36,18 @@ VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this 
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
 KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
-# deletion, files downloaded, failed and skipped (over the size cap, off the site); list pages
-# read (rows per page is what the scheduler's low-numbers warning watches).
-DETAILS = ("listed", "list_pages", "missing", "files", "files_failed", "files_skipped")
+# deletion, files downloaded, failed and skipped (over the size cap); links refused (off the
+# site, never requested); list pages read (rows per page is what the scheduler's low-numbers
+# warning watches).
+DETAILS = (
+    "listed",
+    "list_pages",
+    "missing",
+    "files",
+    "files_failed",
+    "files_skipped",
+    "refused",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class CrawlResult:
     per_board: dict[str, dict[str, int]] = field(default_factory=dict)
     message: str | None = None
     failures: list[dict[str, str]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)  # a few examples
     seconds: float = 0.0
     warc: str | None = None  # the run's WARC file, relative to the store
     repaired: dict[int, int] = field(default_factory=dict)  # killed run → WARC bytes cut
@@ -155,6 +165,10 @@ def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOpt
             stats={
                 "per_board": result.per_board,
                 "failures": result.failures,
+                "refused_links": {
+                    "count": sum(c.get("refused", 0) for c in result.per_board.values()),
+                    "examples": result.refused,
+                },
                 "message": result.message,
                 "errors": errors[:20],
                 "base_url": options.base_url,
@@ -286,6 +300,7 @@ def _outcome(
         requests=int(stats.get("downloader/request_count", 0)),
         per_board=board_counts(stats, options.boards),
         failures=list(spider.failures),
+        refused=list(spider.refused),
         warc=Store.warc_location(run_id) if spider.archive.captures else None,
     )
     return judge(

@@ -39,6 +39,7 @@ METAREFRESH_ENABLED = False
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SiteOnlyMiddleware": 40,  # first: only the site, not even robots.txt
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees it

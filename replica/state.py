@@ -68,6 +68,7 @@ BOARDS: dict[str, ReplicaBoard] = {
 class Photo:
     token: str
     caption: str
+    src: str | None = None  # the view page's img src as given (a hostile page), else /imageView/…
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Attachment:
     file_sn: int
     name: str
     revision: int = 0  # bumped when the file is replaced under the same name
+    href: str | None = None  # the view page's link as given (a hostile page), else /fileDownload…
 
     @property
     def ext(self) -> str:

@@ -24,6 +24,8 @@ from twisted.internet.error import TimeoutError as TxTimeoutError
 from crawler.boards import BOARDS, Board
 from crawler.captures import CAPTURE_ID, CaptureFailed
 from crawler.items import FetchedFile, FetchedPost, ParsedPost
+from crawler.middlewares import Refused
+from crawler.origins import refusal
 from crawler.parsing import (
     DriftError,
     NotABoardPage,
@@ -38,6 +40,7 @@ from crawler.pipelines import ArchivePipeline, tally
 MODES = ("incremental", "full", "verify")
 RECORD_COUNT = {"incremental": 10, "full": 100}
 MAX_FAILURES_KEPT = 200  # failed URLs kept in the run's stats, with their reasons
+MAX_REFUSED_KEPT = 10  # examples of refused links (off the site) kept in the run's stats
 FILE_PRIORITY = 100  # a post's files right after its page, so the post is stored promptly
 
 
@@ -78,6 +81,7 @@ class BoardSpider(scrapy.Spider):
         self.drift: str | None = None
         self.answered = 0  # board pages the site really answered (parsed, or its soft 404)
         self.failures: list[dict[str, str]] = []
+        self.refused: list[dict[str, str]] = []  # a few links not requested: off the site
         self.list_failures: dict[str, int] = {b.board_id: 0 for b in self.boards}
         self.seen: dict[str, set[int]] = {b.board_id: set() for b in self.boards}
         self.files = files
@@ -91,6 +95,15 @@ class BoardSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
+
+    @property
+    def site_urls(self) -> tuple[str, ...]:
+        """The sites this crawl may request (`crawler.middlewares.SiteOnlyMiddleware`)."""
+        return (self.base_url,)
+
+    def site_url(self, board: Board) -> str:
+        """The site of a board's pages: its posts' files must be on it too."""
+        return self.base_url
 
     @property
     def archive(self) -> ArchivePipeline:
@@ -220,7 +233,9 @@ class BoardSpider(scrapy.Spider):
             reason = f"the page is post {post.board_id}:{post.seq}"
             self._fail(response.url, board.board_id, reason, response.meta)
             return
-        urls = [a.url for a in post.attachments] + [p.url for p in post.images]
+        urls = self._on_site(
+            board, [a.url for a in post.attachments] + [p.url for p in post.images]
+        )
         pending = _PendingPost(
             post,
             listed=response.meta.get("listed", True),
@@ -230,8 +245,26 @@ class BoardSpider(scrapy.Spider):
         if not pending.waiting:
             yield self._fetched(pending)
             return
-        for url in dict.fromkeys(urls):
+        for url in urls:
             yield self._file_request(url, pending)
+
+    def _on_site(self, board: Board, urls: list[str]) -> list[str]:
+        """The post's file URLs that are on its site; the others are refused (never requested:
+        the post keeps their names and URLs, without digests)."""
+        wanted = []
+        for url in dict.fromkeys(urls):
+            why = refusal(url, [self.site_url(board)])
+            if why:
+                self._refuse(board.board_id, url, why)
+            else:
+                wanted.append(url)
+        return wanted
+
+    def _refuse(self, board_id: str, url: str, reason: str) -> None:
+        tally(self.crawler.stats, board_id, "refused")
+        if len(self.refused) < MAX_REFUSED_KEPT:
+            self.refused.append({"url": url, "reason": reason})
+        self.logger.info("refused: %s (%s)", url, reason)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -251,12 +284,14 @@ class BoardSpider(scrapy.Spider):
     def file_failed(self, failure):
         request = failure.request
         pending: _PendingPost = request.cb_kwargs["pending"]
-        if failure.check(DownloadCancelledError) and "max size" in str(failure.value):
+        if failure.check(Refused):  # the spider asks first (`_on_site`): not seen in practice
+            self._refuse(pending.post.board_id, request.url, failure.value.why)
+        elif failure.check(DownloadCancelledError) and "max size" in str(failure.value):
             reason = f"larger than the size cap ({self.max_file_size or 'DOWNLOAD_MAXSIZE'})"
             self._file_skipped(pending, request.url, reason)
         elif failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # Off the site (or disallowed by robots.txt): not ours to fetch. An HTTP error is
-            # an IgnoreRequest too, but a failure.
+            # Disallowed by robots.txt: not ours to fetch. An HTTP error is an IgnoreRequest
+            # too, but a failure.
             self._file_skipped(pending, request.url, str(failure.value) or "request ignored")
         else:
             self._file_failure(pending, request.url, _reason(failure))
