@@ -50,6 +50,7 @@ from crawler.run import (
     error_line,
     holder_description,
     judge,
+    known_posts,
     open_run,
     stopped_early,
     store_path,
@@ -110,6 +111,7 @@ def run_coordinator(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
+                known = known_posts(session, options.boards)
             keys = RunKeys(cluster.prefix, run_id)
             _clear_runs(server, cluster.prefix)
             me = worker_name()
@@ -120,6 +122,7 @@ def run_coordinator(
                 "mode": options.mode,
                 "boards": list(options.boards),
                 "base_urls": urls,
+                "known_posts": known,
                 "delay": options.delay,
                 "timeout": options.timeout,
                 "files": options.files,
@@ -292,6 +295,7 @@ def _crawl(
         boards=list(options.boards),
         mode=options.mode,
         verify=targets,
+        known_posts=spec.get("known_posts", {}),
         files=options.files,
         max_file_size=settings.getint("SIJEONG_MAX_FILE_SIZE"),
         base_urls=spec["base_urls"],

@@ -19,7 +19,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive import finish_run, make_engine, start_run, upgrade
@@ -116,8 +116,9 @@ def run_crawl(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
+                known = known_posts(session, options.boards)
             try:
-                crawler, errors = _crawl(options, run_id, targets, on_progress)
+                crawler, errors = _crawl(options, run_id, targets, known, on_progress)
                 result = _outcome(options, run_id, crawler, errors)
                 result.repaired = {k: v for k, v in repaired.items() if v}
             except BaseException as exc:
@@ -228,6 +229,14 @@ def verify_targets(
     return targets
 
 
+def known_posts(session: Session, boards: Sequence[str]) -> dict[str, int]:
+    """Posts the archive holds per board, deleted ones too: how many list pages are believed."""
+    rows = session.execute(
+        select(Post.board_id, func.count()).where(Post.board_id.in_(boards)).group_by(Post.board_id)
+    ).all()
+    return {board_id: 0 for board_id in boards} | {board_id: n for board_id, n in rows}
+
+
 def _night(now: datetime) -> int:
     return date.fromtimestamp(now.timestamp()).toordinal()
 
@@ -236,6 +245,7 @@ def _crawl(
     options: CrawlOptions,
     run_id: int,
     targets: dict[str, list[int]],
+    known: dict[str, int],
     on_progress: Callable[[str], None] | None,
 ) -> tuple[Crawler, list[str]]:
     settings = crawl_settings(options, run_id)
@@ -269,6 +279,7 @@ def _crawl(
         mode=options.mode,
         base_url=options.base_url,
         verify=targets,
+        known_posts=known,
         files=options.files,
         max_file_size=settings.getint("SIJEONG_MAX_FILE_SIZE"),
     )

@@ -246,9 +246,11 @@ def list_page(
     record_cnt: int,
     search_ty: str,
     search_query: str,
+    claimed_pages: int | None = None,
 ) -> str:
     total = len(posts)
     pages = max((total + record_cnt - 1) // record_cnt, 1) if total else 0
+    pages = claimed_pages or pages  # a page that lies about itself (`ReplicaState.claimed_pages`)
     start = (move_page - 1) * record_cnt
     rows = "".join(
         list_row(board, post, total - start - i, page_id, move_page, record_cnt)

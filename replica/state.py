@@ -196,6 +196,7 @@ class ReplicaState:
     seed: int = 1
     count_views: bool = True  # a view page request adds one view, as the real CMS does
     boards: dict[str, ReplicaBoard] = field(default_factory=lambda: dict(BOARDS))
+    claimed_pages: dict[str, int] = field(default_factory=dict)  # board → its list's page count, a lie
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
