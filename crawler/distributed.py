@@ -147,6 +147,7 @@ class RunKeys:
     workers = property(lambda self: self._run("workers"))
     stats = property(lambda self: self._run("stats"))
     failures = property(lambda self: self._run("failures"))
+    refused = property(lambda self: self._run("refused"))  # examples of refused links
     errors = property(lambda self: self._run("errors"))
     drift = property(lambda self: self._run("drift"))
     done = property(lambda self: self._run("done"))
@@ -427,6 +428,8 @@ class WorkerMembership:
             pipe.setnx(self.keys.drift, spider.drift)
         for failure in spider.failures:
             pipe.rpush(self.keys.failures, json.dumps(failure, ensure_ascii=False))
+        for link in spider.refused:
+            pipe.rpush(self.keys.refused, json.dumps(link, ensure_ascii=False))
         pipe.hincrby(self.keys.stats, "answered", spider.answered)
         # Stopped before the run was done (a signal): what it held goes back to the others.
         pipe.eval(_REQUEUE, 1, self.keys.processing(self.worker))

@@ -50,6 +50,7 @@ from crawler.run import (
     error_line,
     holder_description,
     judge,
+    known_posts,
     open_run,
     stopped_early,
     store_path,
@@ -110,6 +111,7 @@ def run_coordinator(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
+                known = known_posts(session, options.boards)
             keys = RunKeys(cluster.prefix, run_id)
             _clear_runs(server, cluster.prefix)
             me = worker_name()
@@ -120,6 +122,7 @@ def run_coordinator(
                 "mode": options.mode,
                 "boards": list(options.boards),
                 "base_urls": urls,
+                "known_posts": known,
                 "delay": options.delay,
                 "timeout": options.timeout,
                 "files": options.files,
@@ -292,6 +295,7 @@ def _crawl(
         boards=list(options.boards),
         mode=options.mode,
         verify=targets,
+        known_posts=spec.get("known_posts", {}),
         files=options.files,
         max_file_size=settings.getint("SIJEONG_MAX_FILE_SIZE"),
         base_urls=spec["base_urls"],
@@ -312,6 +316,7 @@ def _outcome(
     """The run's result from every worker's counts in Redis (`crawler.run._outcome`'s rules)."""
     stats = {k.decode(): _number(v.decode()) for k, v in server.hgetall(keys.stats).items()}
     failures = [json.loads(f) for f in server.lrange(keys.failures, 0, 199)]
+    refused = [json.loads(f) for f in server.lrange(keys.refused, 0, 9)]
     errors = server.lrange(keys.errors, 0, 0)
     drift = server.get(keys.drift)
     result = CrawlResult(
@@ -323,6 +328,7 @@ def _outcome(
         requests=stats.get("downloader/request_count", 0),
         per_board=board_counts(stats, options.boards),
         failures=failures,
+        refused=refused,
         warc=None,  # one WARC file per worker: warc/sijeong-run-<id>-<worker>.warc.gz
     )
     return judge(

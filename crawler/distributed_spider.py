@@ -51,6 +51,13 @@ class DistributedBoardSpider(BoardSpider):
         self.frontier = None  # the DistributedScheduler, set when it opens
         self.holding: dict[int, scrapy.Request] = {}  # a post's item → its view page's request
 
+    @property
+    def site_urls(self) -> tuple[str, ...]:
+        return tuple(sorted({b.base_url for b in self.boards}))
+
+    def site_url(self, board) -> str:
+        return next(b.base_url for b in self.boards if b.board_id == board.board_id)
+
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)

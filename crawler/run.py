@@ -19,7 +19,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive import finish_run, make_engine, start_run, upgrade
@@ -36,9 +36,18 @@ VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this 
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
 KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
-# deletion, files downloaded, failed and skipped (over the size cap, off the site); list pages
-# read (rows per page is what the scheduler's low-numbers warning watches).
-DETAILS = ("listed", "list_pages", "missing", "files", "files_failed", "files_skipped")
+# deletion, files downloaded, failed and skipped (over the size cap); links refused (off the
+# site, never requested); list pages read (rows per page is what the scheduler's low-numbers
+# warning watches).
+DETAILS = (
+    "listed",
+    "list_pages",
+    "missing",
+    "files",
+    "files_failed",
+    "files_skipped",
+    "refused",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class CrawlResult:
     per_board: dict[str, dict[str, int]] = field(default_factory=dict)
     message: str | None = None
     failures: list[dict[str, str]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)  # a few examples
     seconds: float = 0.0
     warc: str | None = None  # the run's WARC file, relative to the store
     repaired: dict[int, int] = field(default_factory=dict)  # killed run → WARC bytes cut
@@ -106,8 +116,9 @@ def run_crawl(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
+                known = known_posts(session, options.boards)
             try:
-                crawler, errors = _crawl(options, run_id, targets, on_progress)
+                crawler, errors = _crawl(options, run_id, targets, known, on_progress)
                 result = _outcome(options, run_id, crawler, errors)
                 result.repaired = {k: v for k, v in repaired.items() if v}
             except BaseException as exc:
@@ -155,6 +166,10 @@ def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOpt
             stats={
                 "per_board": result.per_board,
                 "failures": result.failures,
+                "refused_links": {
+                    "count": sum(c.get("refused", 0) for c in result.per_board.values()),
+                    "examples": result.refused,
+                },
                 "message": result.message,
                 "errors": errors[:20],
                 "base_url": options.base_url,
@@ -214,6 +229,14 @@ def verify_targets(
     return targets
 
 
+def known_posts(session: Session, boards: Sequence[str]) -> dict[str, int]:
+    """Posts the archive holds per board, deleted ones too: how many list pages are believed."""
+    rows = session.execute(
+        select(Post.board_id, func.count()).where(Post.board_id.in_(boards)).group_by(Post.board_id)
+    ).all()
+    return {board_id: 0 for board_id in boards} | {board_id: n for board_id, n in rows}
+
+
 def _night(now: datetime) -> int:
     return date.fromtimestamp(now.timestamp()).toordinal()
 
@@ -222,6 +245,7 @@ def _crawl(
     options: CrawlOptions,
     run_id: int,
     targets: dict[str, list[int]],
+    known: dict[str, int],
     on_progress: Callable[[str], None] | None,
 ) -> tuple[Crawler, list[str]]:
     settings = crawl_settings(options, run_id)
@@ -255,6 +279,7 @@ def _crawl(
         mode=options.mode,
         base_url=options.base_url,
         verify=targets,
+        known_posts=known,
         files=options.files,
         max_file_size=settings.getint("SIJEONG_MAX_FILE_SIZE"),
     )
@@ -286,6 +311,7 @@ def _outcome(
         requests=int(stats.get("downloader/request_count", 0)),
         per_board=board_counts(stats, options.boards),
         failures=list(spider.failures),
+        refused=list(spider.refused),
         warc=Store.warc_location(run_id) if spider.archive.captures else None,
     )
     return judge(

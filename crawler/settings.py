@@ -29,6 +29,9 @@ SIJEONG_CONFIRM_DELETIONS = 2  # runs that must see an unlisted post's soft-404 
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_AFTER_MAX = 120  # seconds: the longest Retry-After we wait for before retrying
+# A request that failed is recorded against its URL, with why, in the run's ledger; the crawl's
+# stderr is its one-line summary (an unreachable site printed 60 lines of retries and traces).
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 # A board page that redirects is not a board page (retired pages answer 302 → /siiru.do):
 # the redirect is a failure of that URL, seen by the spider's errback, never followed.
 REDIRECT_ENABLED = False
@@ -36,6 +39,7 @@ METAREFRESH_ENABLED = False
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SiteOnlyMiddleware": 40,  # first: only the site, not even robots.txt
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees it

@@ -246,9 +246,11 @@ def list_page(
     record_cnt: int,
     search_ty: str,
     search_query: str,
+    claimed_pages: int | None = None,
 ) -> str:
     total = len(posts)
     pages = max((total + record_cnt - 1) // record_cnt, 1) if total else 0
+    pages = claimed_pages or pages  # a page that lies about itself (`ReplicaState.claimed_pages`)
     start = (move_page - 1) * record_cnt
     rows = "".join(
         list_row(board, post, total - start - i, page_id, move_page, record_cnt)
@@ -364,7 +366,7 @@ def _attachments(board_id: str, post: Post) -> str:
         return ""
     items = "".join(
         f"""						<li>
-								<a href="/fileDownload.do?{file_key_query(board_id, post.seq, a.file_sn)}">{esc(a.name)}</a>
+								<a href="{esc(a.href) if a.href else f"/fileDownload.do?{file_key_query(board_id, post.seq, a.file_sn)}"}">{esc(a.name)}</a>
 								<a href="/filePreView.do?{file_key_query(board_id, post.seq, a.file_sn)}" class="filePreview no_fileicon" target="_blank" rel="noopener noreferrer" title="새창열림">미리보기</a> </li>
 """
         for a in post.attachments
@@ -395,7 +397,7 @@ def _licence(post: Post) -> str:
 def _photos(post: Post) -> str:
     return "".join(
         f"""		<div class="view_image">
-						<img src="/imageView/{p.token}" class="baseImg" alt="{esc(p.caption)}" onerror="this.src='/home/siiru/images/noimg.png'"/>
+						<img src="{esc(p.src) if p.src else f"/imageView/{p.token}"}" class="baseImg" alt="{esc(p.caption)}" onerror="this.src='/home/siiru/images/noimg.png'"/>
 								<div class="viewimg_comment"><small>{esc(p.caption)}</small></div>
 								</div>
 """

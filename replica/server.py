@@ -203,6 +203,7 @@ class Handler(BaseHTTPRequestHandler):
             record_cnt=record_cnt,
             search_ty=search_ty,
             search_query=query,
+            claimed_pages=self.state.claimed_pages.get(board.board_id),
         )
         self._html(self.hostile.list_text(board.board_id, text))
 

@@ -68,6 +68,7 @@ BOARDS: dict[str, ReplicaBoard] = {
 class Photo:
     token: str
     caption: str
+    src: str | None = None  # the view page's img src as given (a hostile page), else /imageView/…
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Attachment:
     file_sn: int
     name: str
     revision: int = 0  # bumped when the file is replaced under the same name
+    href: str | None = None  # the view page's link as given (a hostile page), else /fileDownload…
 
     @property
     def ext(self) -> str:
@@ -194,6 +196,9 @@ class ReplicaState:
     seed: int = 1
     count_views: bool = True  # a view page request adds one view, as the real CMS does
     boards: dict[str, ReplicaBoard] = field(default_factory=lambda: dict(BOARDS))
+    claimed_pages: dict[str, int] = field(
+        default_factory=dict
+    )  # board → its list's page count, a lie
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()

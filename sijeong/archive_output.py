@@ -15,6 +15,7 @@ from rich.text import Text
 from archive.models import CrawlRun
 from archive.timezone import SEOUL
 from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
+from crawler.origins import refusal
 from sijeong.printable import json_text, printable
 
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
@@ -63,14 +64,22 @@ def print_post(post: PostView) -> None:
         ("seen", f"{local(post.first_seen_at)} – {local(post.last_seen_at)} KST"),
         ("url", post.url),
     ]
-    rows += [(f"file {a['file_sn']}", a["name"]) for a in post.attachments]
-    rows += [("photo", i["caption"] or i["url"]) for i in post.images]
+    rows += [
+        (f"file {a['file_sn']}", _file(a["name"], a["url"], post.url)) for a in post.attachments
+    ]
+    rows += [("photo", _file(i["caption"] or i["url"], i["url"], post.url)) for i in post.images]
     out = console()
     for label, value in rows:
         if value:
             out.print(Text.assemble((f"{label:<12}", "bold"), site_text(value)), soft_wrap=True)
     out.print()
     out.print(Text(printable(post.body_text, lines=True)), soft_wrap=True)
+
+
+def _file(label: str, url: str, page_url: str) -> str:
+    """A file's label, saying so when the crawler refused it (off the post's site: never fetched)."""
+    why = refusal(url, [page_url])
+    return f"{label} (not fetched: {why.split(':')[0]})" if why else label
 
 
 def print_history(history: History) -> None:

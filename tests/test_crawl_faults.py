@@ -152,13 +152,31 @@ def test_robots_txt_5xx_stops_the_run_before_any_board_request(tmp_path, site):
     assert board_requests(site.state) == []
 
 
-def test_a_refused_connection_is_unreachable(tmp_path):
+def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = crawl(tmp_path / "archive.sqlite3", f"http://127.0.0.1:{port}")
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("json_line", [True, False])
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("http://127.0.0.1:{port}", "Connection was refused"),
+        ("http://no-such-host.invalid", "DNS lookup failed"),  # RFC 6761: never resolves
+    ],
+)
+def test_an_unreachable_site_is_one_line_on_stderr(tmp_path, address, reason, json_line):
+    """No Scrapy log, no traceback: the one line that says why (the URLs are in the ledger)."""
+    url = address.format(port=closed_port())
+    result = crawl(tmp_path / "archive.sqlite3", url, json_line=json_line)
     assert result.code == 5
-    assert result.summary["status"] == "unreachable"
+    (line,) = result.stderr.splitlines()
+    assert (
+        line.startswith(f"every board request failed, e.g. {url}/boardList.do?") and reason in line
+    )
+    if json_line:
+        assert result.summary["status"] == "unreachable"
 
 
 def test_faults_over_the_admin_api(site):
@@ -173,7 +191,23 @@ def test_faults_over_the_admin_api(site):
 
 @pytest.mark.parametrize(
     "header, seconds",
-    [(None, None), (b"120", 120.0), (b"Wed, 25 Nov 2026 00:00:30 GMT", 30.0), (b"soon", None)],
+    [
+        (None, None),
+        (b"120", 120.0),
+        (b"  7 ", 7.0),
+        (b"0", 0.0),
+        (b"Wed, 25 Nov 2026 00:00:30 GMT", 30.0),
+        (b"soon", None),
+        (b"\xb2", None),  # latin-1 '²': str.isdigit() says yes, float() raises
+        (b"\xb9\xb2\xb3", None),  # '¹²³'
+        (b"\xc2\xb2", None),  # '²' in UTF-8
+        (b"1.5", None),  # delta-seconds is a whole number
+        (b"-5", None),
+        (b"1e9", None),
+        (b"99999999999999999999", 86400.0),  # absurd: a day at most
+        (b"9" * 5000, 86400.0),
+        (b"Fri, 25 Nov 2226 00:00:00 GMT", 86400.0),
+    ],
 )
 def test_retry_after_values(header, seconds):
     now = datetime(2026, 11, 25, tzinfo=UTC)

@@ -23,7 +23,9 @@ from twisted.internet.error import TimeoutError as TxTimeoutError
 
 from crawler.boards import BOARDS, Board
 from crawler.captures import CAPTURE_ID, CaptureFailed
-from crawler.items import FetchedFile, FetchedPost, ParsedPost
+from crawler.items import FetchedFile, FetchedPost, ListingPage, ParsedPost
+from crawler.middlewares import Refused
+from crawler.origins import refusal
 from crawler.parsing import (
     DriftError,
     NotABoardPage,
@@ -39,6 +41,11 @@ from crawler.pipelines import ArchivePipeline, fault_line, page_fault, tally
 MODES = ("incremental", "full", "verify")
 RECORD_COUNT = {"incremental": 10, "full": 100}
 MAX_FAILURES_KEPT = 200  # failed URLs kept in the run's stats, with their reasons
+MAX_REFUSED_KEPT = 10  # examples of refused links (off the site) kept in the run's stats
+# A list page is believed up to this many times the posts the archive has seen of its board,
+# and at least up to CLAIM_FLOOR posts (a fresh archive: ~13x the 15,367 posts of 2025).
+CLAIM_FACTOR = 10
+CLAIM_FLOOR = 200_000
 FILE_PRIORITY = 100  # a post's files right after its page, so the post is stored promptly
 
 
@@ -63,6 +70,7 @@ class BoardSpider(scrapy.Spider):
         mode: str = "incremental",
         base_url: str = "",
         verify: dict[str, list[int]] | None = None,
+        known_posts: dict[str, int] | None = None,
         files: bool = True,
         max_file_size: int = 0,
         **kwargs,
@@ -75,10 +83,12 @@ class BoardSpider(scrapy.Spider):
         self.base_url = base_url.rstrip("/") or self.boards[0].base_url
         self.allowed_domains = [urlsplit(self.base_url).hostname]
         self.verify = verify or {}
+        self.known_posts = known_posts or {}  # board → posts the archive holds (list ceilings)
         self.record_count = RECORD_COUNT.get(mode, 10)
         self.drift: str | None = None
         self.answered = 0  # board pages the site really answered (parsed, or its soft 404)
         self.failures: list[dict[str, str]] = []
+        self.refused: list[dict[str, str]] = []  # a few links not requested: off the site
         self.list_failures: dict[str, int] = {b.board_id: 0 for b in self.boards}
         self.seen: dict[str, set[int]] = {b.board_id: set() for b in self.boards}
         self.files = files
@@ -93,6 +103,15 @@ class BoardSpider(scrapy.Spider):
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.dropped, signal=signals.item_dropped)
         return spider
+
+    @property
+    def site_urls(self) -> tuple[str, ...]:
+        """The sites this crawl may request (`crawler.middlewares.SiteOnlyMiddleware`)."""
+        return (self.base_url,)
+
+    def site_url(self, board: Board) -> str:
+        """The site of a board's pages: its posts' files must be on it too."""
+        return self.base_url
 
     @property
     def archive(self) -> ArchivePipeline:
@@ -144,10 +163,15 @@ class BoardSpider(scrapy.Spider):
         return scrapy.Request(
             url,
             callback=self.parse_list,
-            errback=self.failed,
+            errback=self.list_failed,
             cb_kwargs={"board": board},
             priority=-2 * page,  # page n's view pages before page n+1
-            meta={"board_id": board.board_id, "kind": "list", "sweep": self.mode == "full"},
+            meta={
+                "board_id": board.board_id,
+                "kind": "list",
+                "sweep": self.mode == "full",
+                "page": page,
+            },
         )
 
     def _view_request(
@@ -195,30 +219,64 @@ class BoardSpider(scrapy.Spider):
     # -- callbacks ---------------------------------------------------------------------------
 
     def parse_list(self, response, board: Board):
-        yield from self._guarded(response, self._list_page(response, board))
+        outputs = self._guarded(response, self._list_page(response, board))
+        if outputs is None:  # that list page failed: a full sweep goes on with the next one
+            outputs = list(self._next_list_page(board, response.meta.get("page", 1)))
+        yield from outputs
 
     def _list_page(self, response, board: Board):
+        number = response.meta.get("page", 1)  # the page asked for (a page may lie about itself)
         page = self._parsed(parse_list, response)
         if page is None:
+            yield from self._next_list_page(board, number)
             return
+        self._believe(board, page, response.url)
         self.seen[board.board_id].update(row.seq for row in page.rows)
         self.pages_listed[board.board_id] += 1
         check = self.archive.observe(page.rows)
         tally(self.crawler.stats, board.board_id, "listed", len(page.rows))
         tally(self.crawler.stats, board.board_id, "list_pages")
         for row in check.to_fetch:
-            yield self._view_request(board, row.seq, url=row.url, page=page.page)
-        more = page.rows and page.page < page.total_pages
-        if self.mode == "incremental" and check.to_fetch and more:
-            yield self._list_request(board, page.page + 1)
-        elif self.mode == "full" and page.page == 1:
+            yield self._view_request(board, row.seq, url=row.url, page=number)
+        if self.mode == "full" and number == 1:
             self.pages[board.board_id] = page.total_pages
             self.crawler.stats.set_value(f"sijeong/{board.board_id}/pages", page.total_pages)
-            for number in range(2, page.total_pages + 1):
-                yield self._list_request(board, number)
+        more = page.rows and number < page.total_pages
+        if self.mode == "incremental" and check.to_fetch and more:
+            yield self._list_request(board, number + 1)
+        elif self.mode == "full" and page.rows:
+            yield from self._next_list_page(board, number)
+
+    def list_failed(self, failure):
+        """Errback of a list page: its failure, and a full sweep goes on with the next page."""
+        yield from self.failed(failure) or ()
+        request = failure.request
+        yield from self._next_list_page(request.cb_kwargs["board"], request.meta.get("page", 1))
+
+    def _next_list_page(self, board: Board, number: int):
+        """A full sweep's list pages, one at a time: the next when this one has answered (or
+        failed), up to the count page 1 gave (never past the ceiling, see `_believe`). An empty
+        page ends the sweep early: then it is incomplete, and nothing is unlisted."""
+        if self.mode == "full" and not self.drift and number < self.pages.get(board.board_id, 0):
+            yield self._list_request(board, number + 1)
+
+    def _believe(self, board: Board, page: ListingPage, url: str) -> None:
+        """A list page claiming more than the ceiling the board's history allows stops the run
+        as drift: a page that lies about itself would queue work without end."""
+        known = self.known_posts.get(board.board_id, 0)
+        ceiling = list_page_ceiling(known, page.record_count)
+        if page.total_pages <= ceiling and page.total_posts <= ceiling * page.record_count:
+            return
+        self.drift = (
+            f"{url}: the list claims {page.total_posts:,} posts in {page.total_pages:,} pages, "
+            f"but the archive has seen {known:,} posts of {board.board_id}: not believed past a "
+            f"ceiling of {ceiling:,} pages ({CLAIM_FACTOR}x the board's posts, at least "
+            f"{CLAIM_FLOOR:,} posts)"
+        )
+        raise CloseSpider("drift")
 
     def parse_view(self, response, board: Board, seq: int):
-        yield from self._guarded(response, self._view_page(response, board, seq))
+        yield from self._guarded(response, self._view_page(response, board, seq)) or ()
 
     def _view_page(self, response, board: Board, seq: int):
         post = self._parsed(parse_view, response)
@@ -228,7 +286,9 @@ class BoardSpider(scrapy.Spider):
             reason = f"the page is post {post.board_id}:{post.seq}"
             self._fail(response.url, board.board_id, reason, response.meta)
             return
-        urls = [a.url for a in post.attachments] + [p.url for p in post.images]
+        urls = self._on_site(
+            board, [a.url for a in post.attachments] + [p.url for p in post.images]
+        )
         pending = _PendingPost(
             post,
             listed=response.meta.get("listed", True),
@@ -238,13 +298,13 @@ class BoardSpider(scrapy.Spider):
         if not pending.waiting:
             yield self._fetched(pending)
             return
-        for url in dict.fromkeys(urls):
+        for url in urls:
             yield self._file_request(url, pending)
 
-    def _guarded(self, response, outputs) -> list:
+    def _guarded(self, response, outputs) -> list | None:
         """All a page's callback yields; or, when reading that one page raised what nothing
-        foresaw, nothing but that page's failure: one bad page never stops the night. The
-        archive failing to write (`page_fault` says which) still stops the run."""
+        foresaw, None after recording that page's failure: one bad page never stops the night.
+        The archive failing to write (`page_fault` says which) still stops the run."""
         try:
             return list(outputs)
         except Exception as exc:
@@ -254,12 +314,30 @@ class BoardSpider(scrapy.Spider):
             board_id = response.meta.get("board_id", "")
             self._fail(response.url, board_id, fault_line(exc), response.meta)
             self.logger.debug("%s failed", response.url, exc_info=exc)
-            return []
+            return None
 
     def dropped(self, item, exception, **_) -> None:
         """A post the archive refused to store (a value it cannot hold): that page's failure."""
         if isinstance(item, FetchedPost):
             self._fail(item.post.url, item.post.board_id, str(exception))
+
+    def _on_site(self, board: Board, urls: list[str]) -> list[str]:
+        """The post's file URLs that are on its site; the others are refused (never requested:
+        the post keeps their names and URLs, without digests)."""
+        wanted = []
+        for url in dict.fromkeys(urls):
+            why = refusal(url, [self.site_url(board)])
+            if why:
+                self._refuse(board.board_id, url, why)
+            else:
+                wanted.append(url)
+        return wanted
+
+    def _refuse(self, board_id: str, url: str, reason: str) -> None:
+        tally(self.crawler.stats, board_id, "refused")
+        if len(self.refused) < MAX_REFUSED_KEPT:
+            self.refused.append({"url": url, "reason": reason})
+        self.logger.info("refused: %s (%s)", url, reason)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -279,12 +357,14 @@ class BoardSpider(scrapy.Spider):
     def file_failed(self, failure):
         request = failure.request
         pending: _PendingPost = request.cb_kwargs["pending"]
-        if failure.check(DownloadCancelledError) and "max size" in str(failure.value):
+        if failure.check(Refused):  # the spider asks first (`_on_site`): not seen in practice
+            self._refuse(pending.post.board_id, request.url, failure.value.why)
+        elif failure.check(DownloadCancelledError) and "max size" in str(failure.value):
             reason = f"larger than the size cap ({self.max_file_size or 'DOWNLOAD_MAXSIZE'})"
             self._file_skipped(pending, request.url, reason)
         elif failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # Off the site (or disallowed by robots.txt): not ours to fetch. An HTTP error is
-            # an IgnoreRequest too, but a failure.
+            # Disallowed by robots.txt: not ours to fetch. An HTTP error is an IgnoreRequest
+            # too, but a failure.
             self._file_skipped(pending, request.url, str(failure.value) or "request ignored")
         else:
             self._file_failure(pending, request.url, _reason(failure))
@@ -385,7 +465,13 @@ class BoardSpider(scrapy.Spider):
             self.list_failures[board_id] = self.list_failures.get(board_id, 0) + 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append({"url": url, "reason": reason})
-        self.logger.warning("failed: %s (%s)", url, reason)
+        self.logger.info("failed: %s (%s)", url, reason)  # in the ledger; stderr is the summary
+
+
+def list_page_ceiling(known_posts: int, record_count: int) -> int:
+    """The most list pages believed of a board whose archive holds `known_posts` posts."""
+    posts = max(CLAIM_FACTOR * known_posts, CLAIM_FLOOR)
+    return -(-posts // max(record_count, 1))
 
 
 def _reason(failure) -> str:
