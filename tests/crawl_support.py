@@ -23,10 +23,12 @@ class Crawl:
 
 
 def crawl(
-    db: Path | str, base_url: str, *args: str, timeout: float = 120, json_line: bool = True
+    db: Path | str, base_url: str, *args: str, timeout: float = 600, json_line: bool = True
 ) -> Crawl:
     """`sijeong crawl --json` against `base_url`, into the SQLite file `db` (or the archive at
-    the URL `db`); delay 0 unless given (`--delay default` leaves the polite default)."""
+    the URL `db`); delay 0 unless given (`--delay default` leaves the polite default).
+    `timeout` only guards against a hang: a 2,000-post crawl took 117 s on a busy 2-core
+    machine, so a tighter bound would make the test depend on speed."""
     url = db if isinstance(db, str) else f"sqlite:///{db}"
     argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--base-url", base_url]
     argv += ["--db", url, *(["--json"] if json_line else []), *args]

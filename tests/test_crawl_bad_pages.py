@@ -166,5 +166,26 @@ def test_what_one_page_raised_is_its_failure_unless_the_archive_cannot_write(exc
             spider._guarded(response, outputs())
         assert spider.failures == []
     else:
-        assert spider._guarded(response, outputs()) == []
+        assert spider._guarded(response, outputs()) is None
         assert spider.failures == [{"url": url, "reason": reason}]
+
+
+def test_a_list_page_that_fails_in_reading_leads_a_full_sweep_to_the_next_page(monkeypatch):
+    """One bad list page is its own failure; the sweep asks for the page after it (and, having
+    failed a page, will unlist nothing)."""
+    spider = BoardSpider.from_crawler(get_crawler(BoardSpider), boards=[NOTICE], mode="full")
+    spider.pages[NOTICE] = 3
+    url = "http://127.0.0.1:8022/boardList.do?boardId=BD_0000000022&pageId=www788&movePage=2"
+    request = scrapy.Request(url, meta={"board_id": NOTICE, "kind": "list", "page": 2})
+    response = HtmlResponse(url, body=b"<html></html>", request=request)
+
+    def unforeseen(response, board):
+        raise KeyError("hit")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(spider, "_list_page", unforeseen)
+    outputs = list(spider.parse_list(response, board=spider.boards[0]))
+    assert [(r.meta["kind"], r.meta["page"]) for r in outputs] == [("list", 3)]
+    assert spider.failures == [{"url": url, "reason": "KeyError: 'hit'"}]
+    assert spider.list_failures[NOTICE] == 1
+    assert not spider._swept(NOTICE)
