@@ -142,7 +142,10 @@ class ChangeEntry:
 
 
 def run_json(run: CrawlRun) -> dict[str, Any]:
-    """A ledger row, with the keys of `sijeong crawl --json` plus times, errors and version."""
+    """A ledger row, with the keys of `sijeong crawl --json` plus times, errors, version, and
+    the failed pages and refused links with their reasons (a crawl prints none of them one by one:
+    this is where an operator reads them)."""
+    stats = run.stats or {}
     return {
         "run_id": run.id,
         "status": run.status,
@@ -161,4 +164,6 @@ def run_json(run: CrawlRun) -> dict[str, Any]:
         "failed": run.failed,
         "errors": run.errors,
         "software_version": run.software_version,
+        "failures": list(stats.get("failures", [])),
+        "refused_links": stats.get("refused_links", {"count": 0, "examples": []}),
     }

@@ -176,6 +176,8 @@ def test_runs_prints_the_ledger(nights):
             "failed": 0,
             "errors": 0,
             "software_version": "0.1.0",
+            "failures": [],
+            "refused_links": {"count": 0, "examples": []},
         }
     ]
     table = run("runs", "--db", nights)

@@ -29,8 +29,15 @@ def newest(site) -> int:
 
 
 def failures(db) -> list[dict]:
-    (stats,) = query(db, "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
-    return json.loads(stats)["failures"]
+    """The last run's failed pages as an operator reads them (a crawl prints none one by one)."""
+    argv = [sys.executable, "-m", "sijeong.cli", "runs", "--limit", "1", "--format", "json"]
+    done = subprocess.run(
+        argv + ["--db", f"sqlite:///{db}"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    (run,) = json.loads(done.stdout)
+    assert run["failed"] >= len(run["failures"])
+    return run["failures"]
 
 
 @pytest.mark.parametrize(
