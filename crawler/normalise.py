@@ -84,7 +84,11 @@ def parse_view_count(text: str) -> int:
     match = _COUNT.search(clean_text(text))
     if not match:
         raise ValueError(f"no view count in {text!r}")
-    count = int(match.group().replace(",", ""))
+    digits = match.group().replace(",", "")
+    if len(digits) > 19:  # int() of 4,300+ digits raises; anything past 19 cannot fit anyway
+        shown = digits if len(digits) <= 40 else f"{digits[:20]}… ({len(digits)} digits)"
+        raise CountTooLarge(f"view count {shown} is larger than the archive can store")
+    count = int(digits)
     if count > MAX_VIEW_COUNT:
         raise CountTooLarge(f"view count {count} is larger than the archive can store")
     return count

@@ -314,9 +314,11 @@ def parse_everything(body: bytes, url: str) -> object:
 
 
 def allowed_errors() -> tuple[type[Exception], ...]:
-    from crawler.parsing.errors import DriftError, NotABoardPage, SoftNotFound, UndecodableBody
+    """The documented parse errors: `ParseError` and its kinds (drift, soft-404, not a board
+    page or an alert, undecodable, a bad link or value, a page too deep to read whole)."""
+    from crawler.parsing.errors import ParseError
 
-    return (DriftError, SoftNotFound, NotABoardPage, UndecodableBody)
+    return (ParseError,)
 
 
 def where(exc: BaseException) -> str:

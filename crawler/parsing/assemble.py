@@ -7,11 +7,10 @@ from crawler.normalise import (
     CountTooLarge,
     clean_name,
     content_hash,
-    parse_posted_at,
     parse_view_count,
 )
 from crawler.parsing.errors import BadValue, DriftError
-from crawler.parsing.html import labelled_pairs
+from crawler.parsing.html import date_of, labelled_pairs
 
 
 def collect_fields(containers, exclude=None) -> dict[str, str]:
@@ -44,12 +43,14 @@ def assemble_post(
     (`date_part` names where the date should have been)."""
     if "posted_at" not in fields:
         raise DriftError(url, date_part)
-    posted_at, precision = parse_posted_at(fields["posted_at"])
+    posted_at, precision = date_of(fields["posted_at"], url, date_part)
     author = clean_name(fields.get("author"))
     try:
         view_count = parse_view_count(fields["view_count"]) if "view_count" in fields else None
     except CountTooLarge as exc:
         raise BadValue(url, str(exc)) from None
+    except ValueError:
+        raise DriftError(url, "view count (a number)") from None
     return ParsedPost(
         board_id=board_id,
         seq=seq,

@@ -11,13 +11,16 @@ import html
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
 
-from crawler.normalise import clean_text, normalise_body_text, strip_controls
+from crawler.normalise import clean_text, normalise_body_text, parse_posted_at, strip_controls
 from crawler.parsing.errors import (
     BadLink,
+    DriftError,
     IncompletePage,
+    NotABoardPage,
     SiteAlert,
     SoftNotFound,
     UndecodableBody,
@@ -117,7 +120,10 @@ def document(body: bytes, url: str):
     # edit); huge_tree lifts that to 2048. The download size cap bounds the memory it may take,
     # and the HTML parser expands no entities. A parser per page: its error log is per parse.
     parser = lxml.html.HTMLParser(huge_tree=True)
-    doc = lxml.html.document_fromstring(text, parser=parser)
+    try:
+        doc = lxml.html.document_fromstring(text, parser=parser)
+    except lxml.etree.ParserError:  # "Document is empty": nothing to read at all
+        raise NotABoardPage(url) from None
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
         raise IncompletePage(url)
     return doc
@@ -130,6 +136,18 @@ def read_whole(doc, body: bytes) -> bool:
     source = html.unescape(_TAGS.sub(" ", source))
     wanted = len("".join(source.split()))
     return len("".join(doc.text_content().split())) >= 0.9 * wanted
+
+
+def source_text_after(body: bytes, start: bytes, end: bytes) -> str:
+    """The text of the page's source between the first `start` and the `end` after it (tags,
+    comments and whitespace removed): what a body cell held before any parser read it."""
+    at = body.find(start)
+    if at < 0:
+        return ""
+    stop = body.find(end, at)
+    chunk = body[at + len(start) : stop if stop >= 0 else len(body)]
+    text = html.unescape(_TAGS.sub(" ", _COMMENTS.sub("", chunk.decode("utf-8", "replace"))))
+    return "".join(text.split()).replace("\ufffd", "")
 
 
 def raise_if_alert(doc, url: str) -> None:
@@ -150,6 +168,30 @@ def says_post_is_gone(alert: str) -> bool:
     return bool(_GONE.search(alert)) and not _REFUSED.search(alert)
 
 
+MAX_NUMBER = 2**63 - 1  # the largest number a column of the archive holds (BIGINT)
+
+
+def whole_number(text: str | None, url: str, part: str) -> int:
+    """An ASCII whole number (thousands commas allowed) that the archive can hold, else drift
+    naming `part`. (`'²'.isdigit()` is True, and int() of 4,300+ digits raises: the fuzz found
+    both in seqs, fileSn and totals.)"""
+    digits = (text or "").strip().replace(",", "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 19):
+        raise DriftError(url, part)
+    number = int(digits)
+    if number > MAX_NUMBER:
+        raise DriftError(url, part)
+    return number
+
+
+def date_of(text: str, url: str, part: str):
+    """`parse_posted_at`, with a cell that holds no real date (`작성일`, `2025-02-31`) as drift."""
+    try:
+        return parse_posted_at(text)
+    except (ValueError, OverflowError):
+        raise DriftError(url, part) from None
+
+
 def text_of(el) -> str:
     return clean_text(el.text_content())
 
@@ -162,30 +204,23 @@ def query_param(url: str, name: str) -> str | None:
 def block_text(el) -> str:
     """Text as a browser lays it out: source whitespace collapses, `<br>` and blocks break lines."""
     parts: list[str] = []
-
-    def walk(node) -> None:
+    # A stack, not recursion: huge_tree lets a page nest 2,048 deep, past Python's recursion limit.
+    stack: list[tuple[object, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else None
-        if tag is None:  # comment or processing instruction
+        if closing or tag is None or tag in DROP or tag == "br":
+            if tag == "br" or (closing and tag in BLOCKS):
+                parts.append("\n")
             if node.tail:
                 parts.append(_WS.sub(" ", node.tail))
-            return
-        if tag in DROP:
-            pass
-        elif tag == "br":
+            continue
+        if tag in BLOCKS:
             parts.append("\n")
-        else:
-            if tag in BLOCKS:
-                parts.append("\n")
-            if node.text:
-                parts.append(_WS.sub(" ", node.text))
-            for child in node:
-                walk(child)
-            if tag in BLOCKS:
-                parts.append("\n")
-        if node.tail:
-            parts.append(_WS.sub(" ", node.tail))
-
-    walk(el)
+        if node.text:
+            parts.append(_WS.sub(" ", node.text))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     return normalise_body_text("".join(parts))
 
 

@@ -12,7 +12,7 @@ from lxml.cssselect import CSSSelector
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
 from crawler.parsing.assemble import assemble_post, collect_fields
-from crawler.parsing.errors import DriftError, NotABoardPage
+from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
 from crawler.parsing.html import (
     absolute,
     block_text,
@@ -20,7 +20,9 @@ from crawler.parsing.html import (
     query_param,
     raise_if_alert,
     sanitised_html,
+    source_text_after,
     text_of,
+    whole_number,
 )
 
 VIEW_TABLE = CSSSelector("table.board_view")
@@ -54,19 +56,28 @@ def parse_legacy_view(body: bytes, url: str) -> ParsedPost:
     body_el = bodies[0]
 
     images, text_el = _photos_and_text(body_el, url)
+    body_text = block_text(text_el)
+    if not body_text and source_text_after(body, b'class="view_cont"', b"</td>"):
+        # the cell's text is in the source but not in the cell the parser built (nesting that
+        # broke the table, say): storing an empty body would be a silent false edit
+        raise IncompletePage(url, "the body cell is empty but its source holds text")
     return assemble_post(
         board_id=path.group(1),
-        seq=int(seq),
+        seq=whole_number(seq, url, "seq in the URL"),
         url=url,
         title=title,
         fields=collect_fields([table], exclude=body_el),
         date_part="작성일시 cell",
-        body_text=block_text(text_el),
+        body_text=body_text,
         body_html=sanitised_html(body_el, url),
         images=images,
         attachments=tuple(
             Attachment(
-                file_sn=int(query_param(absolute(a.get("href"), url), "fileSn") or i + 1),
+                file_sn=whole_number(
+                    query_param(absolute(a.get("href"), url), "fileSn") or str(i + 1),
+                    url,
+                    "fileSn in an attachment link",
+                ),
                 name=text_of(a),
                 url=absolute(a.get("href"), url),
             )
@@ -101,6 +112,8 @@ def _photos_and_text(body_el, url: str) -> tuple[tuple[Photo, ...], object]:
             caption = text_of(sibling)[len(CAPTION_MARK) :].strip()
             sibling.drop_tree()
         photos.append(Photo(url=absolute(img.get("src"), url), caption=caption))
+        if holder.getparent() is None:
+            continue  # the image sat inside a caption already dropped: nothing left to drop
         if holder is img:
             img.drop_tree()
         else:

@@ -13,11 +13,17 @@ from crawler.normalise import (
     CountTooLarge,
     clean_name,
     clean_text,
-    parse_posted_at,
     parse_view_count,
 )
 from crawler.parsing.errors import DriftError, NotABoardPage
-from crawler.parsing.html import document, query_param, raise_if_alert, text_of
+from crawler.parsing.html import (
+    date_of,
+    document,
+    query_param,
+    raise_if_alert,
+    text_of,
+    whole_number,
+)
 
 SEARCH_FORM_BOARD = CSSSelector("form#boardSearchForm input#boardId")
 LIST_BODY = CSSSelector("div.board_list_body")
@@ -60,10 +66,12 @@ def parse_list(body: bytes, url: str) -> ListingPage:
     rows = tuple(_row(row, url, board_id, page_id) for row in ROWS(doc))
     return ListingPage(
         board_id=board_id,
-        page=int(query_param(url, "movePage") or 1),
-        record_count=int(query_param(url, "recordCnt") or 10),
-        total_posts=int(match.group(1).replace(",", "")),
-        total_pages=int(match.group(2).replace(",", "")),
+        page=whole_number(query_param(url, "movePage") or "1", url, "movePage in the URL"),
+        record_count=whole_number(
+            query_param(url, "recordCnt") or "10", url, "recordCnt in the URL"
+        ),
+        total_posts=whole_number(match.group(1), url, "전체게시글 (p.total_num)"),
+        total_pages=whole_number(match.group(2), url, "전체페이지 (p.total_num)"),
         rows=rows,
     )
 
@@ -99,26 +107,30 @@ def _row(row, url: str, board_id: str, page_id: str) -> ListingRow:
     title = link.get("title") or ""
     if not title:
         raise DriftError(url, "full title (div.subject a[title])")
-    posted_at, _ = parse_posted_at(_cell_text(cells["date"][0]))
+    posted_at, _ = date_of(_cell_text(cells["date"][0]), url, "row cell div.date (a date)")
+    seq = whole_number(seq, url, "row seq (div.subject a[href*=seq=])")
     return ListingRow(
         board_id=board_id,
-        seq=int(seq),
-        url=view_url(url, board_id, page_id, int(seq)),
+        seq=seq,
+        url=view_url(url, board_id, page_id, seq),
         title=clean_text(title),
         writer=clean_name(_cell_text(cells["writer"][0])) or "",
         posted_on=posted_at.date(),
-        view_count=_listed_count(_cell_text(cells["hit"][0])),
+        view_count=_listed_count(_cell_text(cells["hit"][0]), url, "row cell div.hit"),
         file_marker=marker,
     )
 
 
-def _listed_count(text: str) -> int | None:
+def _listed_count(text: str, url: str, part: str) -> int | None:
     """A row's view count; None (unknown) when it is too large to store — the row and its page
-    are still good, and the post's own view page fails when it says the same."""
+    are still good, and the post's own view page fails when it says the same. A cell with no
+    number is drift."""
     try:
         return parse_view_count(text)
     except CountTooLarge:
         return None
+    except ValueError:
+        raise DriftError(url, f"{part} (a number)") from None
 
 
 def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
@@ -137,15 +149,12 @@ def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
         if not links:
             raise DriftError(url, "row link (td.title a[href*=seq=])")
         href = urljoin(url, links[0].get("href"))
-        seq = query_param(href, "seq") or ""
-        if not seq.isdigit():
-            raise DriftError(url, "row seq (td.title a[href*=seq=])")
-        seq = int(seq)
+        seq = whole_number(query_param(href, "seq"), url, "row seq (td.title a[href*=seq=])")
         cells = {name: select(tr) for name, select in LEGACY_CELL.items()}
         for name in ("writer", "date", "hit"):
             if not cells[name]:
                 raise DriftError(url, f"row cell td.{name}")
-        posted_at, _ = parse_posted_at(text_of(cells["date"][0]))
+        posted_at, _ = date_of(text_of(cells["date"][0]), url, "row cell td.date (a date)")
         rows.append(
             ListingRow(
                 board_id=board_id,
@@ -156,15 +165,15 @@ def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
                 title=clean_text(links[0].get("title") or links[0].text_content()),
                 writer=clean_name(text_of(cells["writer"][0])) or "",
                 posted_on=posted_at.date(),
-                view_count=_listed_count(text_of(cells["hit"][0])),
+                view_count=_listed_count(text_of(cells["hit"][0]), url, "row cell td.hit"),
                 file_marker="one" if cells["file"] and len(cells["file"][0]) else "none",
             )
         )
     return ListingPage(
         board_id=board_id,
-        page=int(match.group(2)),
+        page=whole_number(match.group(2), url, "page number (p.board_total)"),
         record_count=10,
-        total_posts=int(match.group(1).replace(",", "")),
-        total_pages=int(match.group(3).replace(",", "")),
+        total_posts=whole_number(match.group(1), url, "전체 N건 (p.board_total)"),
+        total_pages=whole_number(match.group(3), url, "페이지 count (p.board_total)"),
         rows=tuple(rows),
     )

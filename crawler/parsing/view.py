@@ -20,6 +20,7 @@ from crawler.parsing.html import (
     read_whole,
     sanitised_html,
     text_of,
+    whole_number,
 )
 
 BOARD_VIEW = CSSSelector("div.board_view")
@@ -75,7 +76,7 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
     return assemble_post(
         board_id=board_id,
-        seq=int(seq),
+        seq=whole_number(seq, url, "seq in the URL"),
         url=url,
         title=clean_text(title_el.text_content()),
         fields=fields,
@@ -122,9 +123,12 @@ def _attachments(doc, url: str):
             continue
         href = links[0].get("href")
         file_sn = query_param(absolute(href, url), "fileSn")
-        if not (file_sn or "").isdigit():
-            raise DriftError(url, "fileSn in an attachment link (div.add_file)")
-        yield Attachment(file_sn=int(file_sn), name=text_of(links[0]), url=absolute(href, url))
+        part = "fileSn in an attachment link (div.add_file)"
+        yield Attachment(
+            file_sn=whole_number(file_sn, url, part),
+            name=text_of(links[0]),
+            url=absolute(href, url),
+        )
 
 
 def _licence(doc) -> str | None:
