@@ -148,7 +148,9 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
     assert "photo       다른 포트 (not fetched: off-site)" in lines
 
 
-def test_a_javascript_attachment_link_is_refused(tmp_path, site):
+def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_path, site):
+    """A file link that is not http(s) at all is a bad page (the parser's BadLink): that page's
+    failure, exit 6, the rest archived; nothing is requested for it."""
     seq = site.state.seqs(NOTICE)[-1]
     post = site.state.get(NOTICE, seq)
     post.attachments = [
@@ -156,12 +158,11 @@ def test_a_javascript_attachment_link_is_refused(tmp_path, site):
     ]
     db = tmp_path / "archive.sqlite3"
     result = crawl(db, site.url)
-    assert result.code == 0, result.stderr
+    assert (result.code, result.summary["failed"]) == (6, 1), result.stderr
+    assert result.summary["new"] == len(site.state.seqs(NOTICE)) - 1
     assert [r.path for r in site.state.request_log() if "alert" in r.path] == []
-    files, _ = version(db, seq)
-    assert files == [("악성.hwp", "javascript:alert(1)//fileDownload.do?fileSn=7", None)]
-    refused = run_stats(db)["refused_links"]
-    assert (refused["count"], refused["examples"][0]["reason"]) == (1, "not http(s): javascript")
+    (failure,) = run_stats(db)["failures"]
+    assert f"seq={seq}" in failure["url"] and "javascript" in failure["reason"]
 
 
 @pytest.mark.parametrize(

@@ -416,8 +416,14 @@ def downgrade(engine, revision: str) -> None:
 
     from archive.migrate import alembic_config
 
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # batch downgrades rebuild referenced tables (0007's posts), as upgrade() does
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        with connection.begin():
+            command.downgrade(alembic_config(connection), revision)
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def test_downgrading_to_0005_gives_postgresql_its_gram_rows_back(db_url, engine):
