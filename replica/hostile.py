@@ -32,6 +32,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from html.parser import HTMLParser
 
 import lxml.html
 
@@ -235,9 +236,12 @@ ACTIVE_TAGS = {
 URL_ATTRS = {
     "href",
     "src",
+    "srcset",
+    "ping",
     "action",
     "formaction",
     "data",
+    "codebase",
     "poster",
     "background",
     "cite",
@@ -248,34 +252,60 @@ URL_ATTRS = {
     "values",
     "to",
     "from",
+    "content",
     "srcdoc",
 }
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 STRIPPED = "".join(map(chr, range(0x21))) + "\x7f"  # browsers drop these around a URL
 
 
+def url_scheme(value: str) -> str | None:
+    """The scheme a browser reads from an attribute value (WHATWG URL: C0 controls and spaces
+    stripped around it, tabs and newlines removed anywhere), or None for a relative URL."""
+    match = SCHEME.match(re.sub("[\t\n\r]", "", value.strip(STRIPPED)))
+    return match.group(1) if match else None
+
+
+class _StartTags(HTMLParser):
+    """Every start tag and its attributes as an HTML5 tokenizer sees them (no tree building)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+
 def active_content(html: str | None) -> list[str]:
-    """What in `html` could run or load in a reader's browser (empty when nothing)."""
+    """What in `html` could run or load in a reader's browser (empty when nothing), as two
+    parsers see it: Python's html.parser tokenizer and lxml's tree (libxml2)."""
     if not html or not html.strip():
         return []
+    tokens = _StartTags()
     try:
+        tokens.feed(html)
+        tokens.close()
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except Exception as exc:  # noqa: BLE001 - unparseable stored HTML is itself a finding
         return [f"unparseable: {exc!r:.80}"]
-    found = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.lower().rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+    elements = tokens.tags + [
+        (el.tag, list(el.attrib.items())) for el in root.iter() if isinstance(el.tag, str)
+    ]
+    found: list[str] = []
+    for raw_tag, attrs in elements:
+        tag = raw_tag.lower().rsplit("}", 1)[-1].rsplit(":", 1)[-1]
         if tag in ACTIVE_TAGS:
             found.append(f"<{tag}>")
-        for name, value in el.attrib.items():
-            name = name.lower().rsplit("}", 1)[-1]
+        for raw_name, value in attrs:
+            name = raw_name.lower().rsplit("}", 1)[-1]
             local = name.rsplit(":", 1)[-1]
             if local.startswith("on"):
                 found.append(f"{name}=")
             elif local in URL_ATTRS or name.endswith(":href"):
-                scheme = SCHEME.match(value.strip(STRIPPED))
-                if scheme and scheme.group(1).lower() not in ("http", "https"):
-                    found.append(f'{name}="{scheme.group(1)}:…"')
-    return found
+                scheme = url_scheme(value or "")
+                if scheme and scheme.lower() not in ("http", "https"):
+                    found.append(f'{name}="{scheme}:…"')
+    return list(dict.fromkeys(found))
