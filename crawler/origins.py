@@ -7,7 +7,8 @@ robots.txt. `crawler.middlewares.SiteOnlyMiddleware` enforces it on every reques
 its `dont_filter`; the spider asks first, so that it never makes such a request at all.
 
 Parsed as Scrapy's downloader parses a request's URL (`urllib.parse`), so what is checked is
-where the request would go. Pure (no Scrapy import): `sijeong show` uses it too.
+where the request would go; a URL with userinfo (`name@host`) is refused whatever it names.
+Pure (no Scrapy import): `sijeong show` uses it too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def origin(url: str) -> tuple[str, int]:
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise ValueError(f"not http(s): {scheme or '(none)'}")
+    if "@" in parts.netloc:
+        # `site@other` goes to other; `site\@other` goes to site once Scrapy reads `\` as `/`:
+        # a link the site gives never needs a name before its host, so none is believed.
+        raise ValueError("userinfo (a name@ before the host)")
     try:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:

@@ -148,6 +148,35 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
     assert "photo       다른 포트 (not fetched: off-site)" in lines
 
 
+def test_links_with_userinfo_are_refused_never_requested(tmp_path, site, elsewhere):
+    """`site@other` goes to other, and `name@site` is not a link the site gives: both refused,
+    whatever host the userinfo names."""
+    other_host, _ = elsewhere
+    site_netloc = site.url.removeprefix("http://")
+    seq = site.state.seqs(NOTICE)[-1]
+    post = site.state.get(NOTICE, seq)
+    key = f"/fileDownload.do?fileSe=BB&fileKey={NOTICE}%7C{seq}"
+    tricks = [
+        f"http://{site_netloc}@{other_host.url.removeprefix('http://')}{key}&fileSn=1",
+        f"http://user@{site_netloc}{key}&fileSn=2&via=userinfo",
+    ]
+    post.attachments = [Attachment(1, "속임.hwp", href=tricks[0])]
+    post.attachments.append(Attachment(2, "이름.hwp", href=tricks[1]))
+    post.photos = []
+    db = tmp_path / "archive.sqlite3"
+    result = crawl(db, site.url)
+    assert result.code == 0, result.stderr
+    assert result.summary["new"] == 5 and result.summary["failed"] == 0
+    assert other_host.requests == []
+    assert [r.path for r in site.state.request_log() if "via=userinfo" in r.path] == []
+    files, _ = version(db, seq)
+    assert files == [("속임.hwp", tricks[0], None), ("이름.hwp", tricks[1], None)]
+    refused = run_stats(db)["refused_links"]
+    assert refused["count"] == 2
+    assert [e["url"] for e in refused["examples"]] == tricks
+    assert {e["reason"] for e in refused["examples"]} == {"userinfo (a name@ before the host)"}
+
+
 def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_path, site):
     """A file link that is not http(s) at all is a bad page (the parser's BadLink): that page's
     failure, exit 6, the rest archived; nothing is requested for it."""
@@ -175,7 +204,12 @@ def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_
         ("http://127.0.0.1/x", "off-site: 127.0.0.1:80"),
         ("http://127.0.0.2:8022/x", "off-site: 127.0.0.2:8022"),
         ("http://localhost:8022/x", "off-site: localhost:8022"),
-        ("http://127.0.0.1:8022@127.0.0.2:8022/x", "off-site: 127.0.0.2:8022"),
+        ("http://127.0.0.1:8022@127.0.0.2:8022/x", "userinfo (a name@ before the host)"),
+        ("http://user@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://user:pw@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://127.0.0.2:8022\\@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://127.0.0.1:8022/x@127.0.0.2", None),  # in the path: not userinfo
         ("http://[::1]:8022/x", "off-site: ::1:8022"),
         ("http://127.0.0.1:99999/x", "bad port"),
         ("http:///x", "no host"),
