@@ -66,3 +66,19 @@ def _origins(sites: Iterable[str]) -> set[tuple[str, int]]:
         except ValueError:
             pass
     return found
+
+
+def checked_base_url(url: str) -> str:
+    """A site's base URL as a crawl takes it (`--base-url`, `--site-url`), without its trailing
+    slash: http(s)://host[:port] and nothing else, since board paths are appended to it. Raises
+    ValueError why not."""
+    if any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        raise ValueError("a space or control character")  # urllib would drop some of them
+    origin(url)
+    if "?" in url:
+        raise ValueError("a query")
+    if "#" in url:
+        raise ValueError("a fragment")
+    if urlsplit(url).path not in ("", "/"):
+        raise ValueError("a path")
+    return url.rstrip("/")
