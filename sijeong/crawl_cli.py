@@ -12,6 +12,7 @@ from rich.console import Console
 
 from archive.lock import CrawlLockHeld
 from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, board_by_key, is_loopback
+from crawler.origins import checked_base_url
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
 from sijeong.config import db_url
@@ -154,14 +155,15 @@ def crawl(
     """
     url = db_url(db)
     options = _options(boards, mode, slice_, base_url, delay, timeout, no_files, url)
+    sites = _sites(site_urls)
     if delay is not None and delay < MIN_DELAY and not worker:
-        _check_delay_floor(delay, options.boards, base_url, site_urls if distributed else ())
+        _check_delay_floor(delay, options.boards, base_url, sites if distributed else {})
     options = replace(
         options,
         max_file_size=parse_size(max_file_size) if max_file_size else None,
         confirm_deletions=confirm,
     )
-    cluster = _cluster(distributed, worker, redis_url, redis_prefix, site_urls, heartbeat_ttl)
+    cluster = _cluster(distributed, worker, redis_url, redis_prefix, sites, heartbeat_ttl)
     console = Console(stderr=True, highlight=False)
     try:
         with (
@@ -188,9 +190,7 @@ def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> C
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
     if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"--base-url must be an http(s) URL, not {base_url!r}")
+        base_url = _site("--base-url", base_url)
     if slice_ is not None and mode != "verify":
         raise UsageError("--slice is for --mode verify")
     verify_slice = None
@@ -207,13 +207,32 @@ def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> C
     if board_ids:
         options["boards"] = board_ids
     if base_url:
-        options["base_url"] = base_url.rstrip("/")
+        options["base_url"] = base_url
     return CrawlOptions(**options, delay=delay, timeout=timeout or None)
 
 
-def _check_delay_floor(delay, boards, base_url, site_urls) -> None:
+def _site(option: str, url: str) -> str:
+    """`url` as a site's base URL (`crawler.origins.checked_base_url`), or a usage error."""
+    try:
+        return checked_base_url(url)
+    except ValueError as exc:
+        raise UsageError(f"{option} must be http(s)://host[:port], not {url!r}: {exc}") from None
+
+
+def _sites(site_urls) -> dict[str, str]:
+    """--site-url SITE=URL, each: site name → base URL."""
+    sites = {}
+    for item in site_urls:
+        name, _, address = item.partition("=")
+        if name not in SITES:
+            choices = ", ".join(SITES)
+            raise UsageError(f"--site-url takes SITE=URL with SITE one of {choices}, not {item!r}")
+        sites[name] = _site(f"--site-url {name}=URL", address)
+    return sites
+
+
+def _check_delay_floor(delay, boards, base_url, given: dict[str, str]) -> None:
     """A delay under MIN_DELAY only when every address the crawl requests is loopback."""
-    given = dict(item.partition("=")[::2] for item in site_urls)
     urls = set(given.values())
     for board_id in boards:
         board = BOARDS[board_id]
@@ -237,10 +256,10 @@ def _distributed(options, cluster, worker: bool, wait: float, on_progress) -> Cr
         raise UsageError(str(exc)) from None
 
 
-def _cluster(distributed, worker, redis_url, prefix, site_urls, heartbeat_ttl):
+def _cluster(distributed, worker, redis_url, prefix, sites: dict[str, str], heartbeat_ttl):
     """The Redis side of a distributed crawl (None for a crawl of one process)."""
     if not (distributed or worker):
-        if site_urls:
+        if sites:
             raise UsageError("--site-url is for --distributed")
         return None
     if distributed and worker:
@@ -249,21 +268,13 @@ def _cluster(distributed, worker, redis_url, prefix, site_urls, heartbeat_ttl):
         raise UsageError("a distributed crawl needs --redis URL (or SIJEONG_REDIS)")
     if urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
         raise UsageError(f"--redis must be a redis:// URL, not {redis_url!r}")
-    sites = []
-    for item in site_urls:
-        name, _, address = item.partition("=")
-        parts = urlsplit(address)
-        if name not in SITES or parts.scheme not in ("http", "https") or not parts.hostname:
-            choices = ", ".join(SITES)
-            raise UsageError(f"--site-url takes SITE=URL with SITE one of {choices}, not {item!r}")
-        sites.append((name, address.rstrip("/")))
     try:
         from crawler.distributed_run import Cluster
     except ImportError as exc:
         raise UsageError(
             f"a distributed crawl needs pip install 'sijeong[distributed]' ({exc})"
         ) from None
-    return Cluster(redis_url, prefix or "sijeong:crawl:", tuple(sites), heartbeat_ttl)
+    return Cluster(redis_url, prefix or "sijeong:crawl:", tuple(sites.items()), heartbeat_ttl)
 
 
 def parse_size(text: str) -> int:

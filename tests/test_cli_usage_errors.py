@@ -70,3 +70,55 @@ def test_an_unsupported_database_url_is_one_line_and_exit_2(url, command):
     result = CliRunner().invoke(cli, [*command, "--db", url])
     assert (result.exit_code, result.stdout) == (2, ""), (result.exception, result.output)
     assert result.stderr.count("\n") == 1 and "sqlite" in result.stderr, result.stderr
+
+
+REDIS = ["--distributed", "--redis", "redis://127.0.0.1:6379/0"]
+
+
+@pytest.mark.parametrize(
+    "args, url, why",
+    [
+        (["--base-url="], "http://[::1", "unreadable URL"),
+        (["--delay", "0", "--base-url="], "http://[::1", "unreadable URL"),
+        (["--base-url="], "http://127.0.0.1:99999", "bad port"),
+        (["--base-url="], "http://127.0.0.1:0", "bad port"),
+        (["--base-url="], "http://:80/", "no host"),
+        (["--base-url="], "ftp://127.0.0.1", "not http(s)"),
+        (["--base-url="], "127.0.0.1:8022", "not http(s)"),
+        (["--base-url="], "http://user@127.0.0.1:8022", "userinfo"),
+        (["--base-url="], "http://127.0.0.1:8022@127.0.0.2:8022", "userinfo"),
+        (["--base-url="], "http://127.0.0.1:8022/board", "a path"),
+        (["--base-url="], "http://127.0.0.1:8022/?pageId=1", "a query"),
+        (["--base-url="], "http://127.0.0.1:8022#top", "a fragment"),
+        (["--base-url="], " http://127.0.0.1:8022", "a space or control character"),
+        ([*REDIS, "--delay", "0", "--site-url", "gwangju="], "http://[::1", "unreadable URL"),
+        ([*REDIS, "--site-url", "gwangju="], "http://user@127.0.0.1:8022", "userinfo"),
+        ([*REDIS, "--site-url", "gwangju="], "http://127.0.0.1:8022/x", "a path"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else v,
+)
+def test_a_site_url_that_is_not_scheme_host_and_port_is_one_line_and_exit_2(
+    tmp_path, args, url, why
+):
+    db = tmp_path / "a.sqlite3"
+    argv = ["crawl", "--db", f"sqlite:///{db}", *args[:-1], args[-1] + url]
+    result = CliRunner().invoke(cli, argv)
+    assert (result.exit_code, result.stdout) == (2, ""), (result.exception, result.output)
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    option = "--site-url" if "--site-url" in args else "--base-url"
+    assert option in result.stderr and repr(url) in result.stderr and why in result.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    "url, base_url",
+    [
+        ("http://127.0.0.1:8022/", "http://127.0.0.1:8022"),
+        ("HTTPS://[::1]:8022", "HTTPS://[::1]:8022"),
+        ("https://www.gwangju.go.kr", "https://www.gwangju.go.kr"),
+    ],
+)
+def test_a_site_url_of_scheme_host_and_port_is_taken(url, base_url):
+    from crawler.origins import checked_base_url
+
+    assert checked_base_url(url) == base_url

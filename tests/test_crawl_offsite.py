@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from crawl_support import NOTICE, ROOT, crawl, query
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler.origins import refusal
 from replica import ReplicaServer, ReplicaState
@@ -148,6 +150,66 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
     assert "photo       다른 포트 (not fetched: off-site)" in lines
 
 
+def test_links_with_userinfo_are_refused_never_requested(tmp_path, site, elsewhere):
+    """`site@other` goes to other, and `name@site` is not a link the site gives: both refused,
+    whatever host the userinfo names."""
+    other_host, _ = elsewhere
+    site_netloc = site.url.removeprefix("http://")
+    seq = site.state.seqs(NOTICE)[-1]
+    post = site.state.get(NOTICE, seq)
+    key = f"/fileDownload.do?fileSe=BB&fileKey={NOTICE}%7C{seq}"
+    tricks = [
+        f"http://{site_netloc}@{other_host.url.removeprefix('http://')}{key}&fileSn=1",
+        f"http://user@{site_netloc}{key}&fileSn=2&via=userinfo",
+    ]
+    post.attachments = [Attachment(1, "속임.hwp", href=tricks[0])]
+    post.attachments.append(Attachment(2, "이름.hwp", href=tricks[1]))
+    post.photos = []
+    db = tmp_path / "archive.sqlite3"
+    result = crawl(db, site.url)
+    assert result.code == 0, result.stderr
+    assert result.summary["new"] == 5 and result.summary["failed"] == 0
+    assert other_host.requests == []
+    assert [r.path for r in site.state.request_log() if "via=userinfo" in r.path] == []
+    files, _ = version(db, seq)
+    assert files == [("속임.hwp", tricks[0], None), ("이름.hwp", tricks[1], None)]
+    refused = run_stats(db)["refused_links"]
+    assert refused["count"] == 2
+    assert [e["url"] for e in refused["examples"]] == tricks
+    assert {e["reason"] for e in refused["examples"]} == {"userinfo (a name@ before the host)"}
+
+
+def test_unreadable_file_links_are_refused_and_the_post_is_kept(tmp_path, site):
+    """Links `urllib.parse` cannot read (brackets that do not close, a port past 65535, no
+    host) are refused links, like any off the site: their page is archived, exit 0."""
+    seq = site.state.seqs(NOTICE)[-1]
+    post = site.state.get(NOTICE, seq)
+    path = "/fileDownload.do?fileSn="
+    links = [f"http://[::1{path}1", f"http://127.0.0.1:99999{path}2", f"http://:80{path}3"]
+    links.append(f"//[::1{path}4")
+    post.attachments = [Attachment(n, f"{n}.hwp", href=link) for n, link in enumerate(links, 1)]
+    post.photos = [Photo("bad", "괄호", src="http://[127.0.0.1]/imageView/x")]
+    db = tmp_path / "archive.sqlite3"
+    result = crawl(db, site.url)
+    assert result.code == 0, result.stderr
+    assert result.summary["new"] == 5 and result.summary["failed"] == 0
+    files, images = version(db, seq)
+    kept = [*links[:3], f"http:{links[3]}"]
+    assert files == [(f"{n}.hwp", link, None) for n, link in enumerate(kept, 1)]
+    assert [(i["url"], i.get("sha256")) for i in images] == [
+        ("http://[127.0.0.1]/imageView/x", None)
+    ]
+    refused = run_stats(db)["refused_links"]
+    assert refused["count"] == 5
+    assert [e["reason"] for e in refused["examples"]] == [
+        "unreadable URL",
+        "bad port",
+        "no host",
+        "unreadable URL",
+        "unreadable URL",
+    ]
+
+
 def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_path, site):
     """A file link that is not http(s) at all is a bad page (the parser's BadLink): that page's
     failure, exit 6, the rest archived; nothing is requested for it."""
@@ -175,10 +237,25 @@ def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_
         ("http://127.0.0.1/x", "off-site: 127.0.0.1:80"),
         ("http://127.0.0.2:8022/x", "off-site: 127.0.0.2:8022"),
         ("http://localhost:8022/x", "off-site: localhost:8022"),
-        ("http://127.0.0.1:8022@127.0.0.2:8022/x", "off-site: 127.0.0.2:8022"),
+        ("http://127.0.0.1:8022@127.0.0.2:8022/x", "userinfo (a name@ before the host)"),
+        ("http://user@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://user:pw@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://127.0.0.2:8022\\@127.0.0.1:8022/x", "userinfo (a name@ before the host)"),
+        ("http://127.0.0.1:8022/x@127.0.0.2", None),  # in the path: not userinfo
         ("http://[::1]:8022/x", "off-site: ::1:8022"),
         ("http://127.0.0.1:99999/x", "bad port"),
+        ("http://127.0.0.1:0/x", "bad port"),  # not the default port: no port at all
+        ("http://127.0.0.1:-1/x", "bad port"),
+        ("http://127.0.0.1:８０２２/x", "bad port"),
         ("http:///x", "no host"),
+        ("http://:80/", "no host"),
+        ("http://[::1", "unreadable URL"),
+        ("http://[::1/x", "unreadable URL"),
+        ("http://[]:8022/x", "unreadable URL"),
+        ("http://]::1[:8022/x", "unreadable URL"),
+        ("http://[127.0.0.1]:8022/x", "unreadable URL"),
+        ("http://127.0.0.1:8022/\ud800", "unreadable URL"),  # Scrapy cannot encode it
         ("ftp://127.0.0.1:8022/x", "not http(s): ftp"),
         ("file:///etc/hostname", "not http(s): file"),
         ("javascript:alert(1)//fileDownload.do?fileSn=7", "not http(s): javascript"),
@@ -188,6 +265,17 @@ def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_
 )
 def test_what_a_crawl_of_the_site_may_request(url, reason):
     assert refusal(url, ["http://127.0.0.1:8022"]) == reason
+
+
+@given(st.text() | st.builds("http://{}".format, st.text()))
+def test_the_gate_never_raises(url):
+    reason = refusal(url, ["http://127.0.0.1:8022", "http://[::1"])
+    assert reason is None or reason.strip()
+
+
+def test_an_unreadable_site_matches_nothing():
+    assert refusal("http://127.0.0.1:8022/x", ["http://[::1", "http://127.0.0.1:8022"]) is None
+    assert refusal("http://127.0.0.1:8022/x", ["http://[::1"]) == "off-site: 127.0.0.1:8022"
 
 
 @pytest.mark.parametrize(

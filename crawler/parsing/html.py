@@ -197,7 +197,8 @@ def text_of(el) -> str:
 
 
 def query_param(url: str, name: str) -> str | None:
-    values = parse_qs(urlsplit(url).query).get(name)
+    # urlsplit's query, without urlsplit: it raises on a host it cannot read (`[::1`).
+    values = parse_qs(url.partition("#")[0].partition("?")[2]).get(name)
     return values[-1] if values else None
 
 
@@ -255,11 +256,19 @@ def labelled_pairs(container, exclude=None) -> list[tuple[str, str]]:
 
 
 def absolute(url: str | None, base: str) -> str | None:
-    """A file or photo link made absolute; BadLink unless it is http or https."""
+    """A file or photo link made absolute; BadLink unless it is http or https. A link whose
+    host urllib cannot read (`http://[::1`) is kept as it is, made absolute by hand: the crawl
+    refuses it (`crawler.origins`), the post keeps it."""
     if not url:
         return None
-    joined = urljoin(base, url.strip())
-    if urlsplit(joined).scheme not in {"http", "https"}:
+    link = url.strip()
+    try:
+        joined = urljoin(base, link)
+        scheme = urlsplit(joined).scheme
+    except ValueError:  # only a netloc raises: `//host…` or `scheme://host…`
+        joined = f"{urlsplit(base).scheme}:{link}" if link.startswith("//") else link
+        scheme = joined.partition(":")[0].lower()
+    if scheme not in {"http", "https"}:
         raise BadLink(base, url)
     return joined
 

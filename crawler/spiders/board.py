@@ -203,6 +203,8 @@ class BoardSpider(scrapy.Spider):
         )
 
     def _file_request(self, url: str, pending: _PendingPost) -> scrapy.Request:
+        """A file of `pending`'s post. Its callbacks get `url` as the page gave it: Scrapy
+        re-encodes `request.url` (`한`, spaces, `|`), which the post would not know again."""
         meta = {"board_id": pending.post.board_id, "kind": "file"}
         if self.max_file_size:
             meta["download_maxsize"] = self.max_file_size
@@ -210,7 +212,7 @@ class BoardSpider(scrapy.Spider):
             url,
             callback=self.parse_file,
             errback=self.file_failed,
-            cb_kwargs={"pending": pending},
+            cb_kwargs={"pending": pending, "url": url},
             priority=FILE_PRIORITY,
             dont_filter=True,  # another post's same photo must still answer this post
             meta=meta,
@@ -341,8 +343,7 @@ class BoardSpider(scrapy.Spider):
 
     # -- files -------------------------------------------------------------------------------
 
-    def parse_file(self, response, pending: _PendingPost):
-        url = response.request.url
+    def parse_file(self, response, pending: _PendingPost, url: str):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if content_type.startswith("text/html"):
             # The site answers a missing file with an HTML page saying so, status 200.
@@ -355,20 +356,20 @@ class BoardSpider(scrapy.Spider):
         yield from self._file_done(pending, url)
 
     def file_failed(self, failure):
-        request = failure.request
-        pending: _PendingPost = request.cb_kwargs["pending"]
+        pending: _PendingPost = failure.request.cb_kwargs["pending"]
+        url: str = failure.request.cb_kwargs["url"]
         if failure.check(Refused):  # the spider asks first (`_on_site`): not seen in practice
-            self._refuse(pending.post.board_id, request.url, failure.value.why)
+            self._refuse(pending.post.board_id, url, failure.value.why)
         elif failure.check(DownloadCancelledError) and "max size" in str(failure.value):
             reason = f"larger than the size cap ({self.max_file_size or 'DOWNLOAD_MAXSIZE'})"
-            self._file_skipped(pending, request.url, reason)
+            self._file_skipped(pending, url, reason)
         elif failure.check(IgnoreRequest) and not failure.check(HttpError):
             # Disallowed by robots.txt: not ours to fetch. An HTTP error is an IgnoreRequest
             # too, but a failure.
-            self._file_skipped(pending, request.url, str(failure.value) or "request ignored")
+            self._file_skipped(pending, url, str(failure.value) or "request ignored")
         else:
-            self._file_failure(pending, request.url, _reason(failure))
-        yield from self._file_done(pending, request.url)
+            self._file_failure(pending, url, _reason(failure))
+        yield from self._file_done(pending, url)
 
     def _file_done(self, pending: _PendingPost, url: str):
         pending.waiting.discard(url)
