@@ -32,6 +32,7 @@ the defaults above apply. A bad file is one clear line naming the key, never a t
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -41,6 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.boards import MIN_DELAY, is_loopback
+from crawler.origins import checked_base_url
 
 ENV_CONFIG = "SIJEONG_CONFIG"
 TIMEZONE = "Asia/Seoul"
@@ -147,15 +149,18 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         raise ConfigError(f"{where}crawl.boards must be a non-empty list of board ids or names")
     base_url = crawl.get("base_url")
     if base_url is not None:
-        parts = urlsplit(str(base_url))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{where}crawl.base_url must be an http(s) URL, not {base_url!r}")
+        try:  # the check --base-url has: http(s)://host[:port], nothing else
+            base_url = checked_base_url(base_url if isinstance(base_url, str) else "")
+        except ValueError as why:
+            raise ConfigError(
+                f"{where}crawl.base_url must be an http(s) URL of a host, not {base_url!r} ({why})"
+            ) from None
     db = crawl.get("db")
     if db is not None and not isinstance(db, str):
         raise ConfigError(f"{where}crawl.db must be a database URL string")
     delay = crawl.get("delay")
     if delay is not None and (
-        not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0
+        not isinstance(delay, int | float) or isinstance(delay, bool) or not 0 <= delay < math.inf
     ):
         raise ConfigError(f"{where}crawl.delay must be a number of seconds, 0 or more")
     if delay is not None and delay < MIN_DELAY and not (base_url and is_loopback(str(base_url))):
@@ -176,7 +181,8 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
     verify_slice = schedule.get("verify_slice")
     if verify_slice is not None:
         verify_slice = str(verify_slice).strip().lower()
-        if verify_slice != "all" and not (verify_slice.isdigit() and int(verify_slice) > 0):
+        whole = verify_slice.isascii() and verify_slice.isdigit() and len(verify_slice) <= 9
+        if verify_slice != "all" and not (whole and int(verify_slice) > 0):
             raise ConfigError(f'{where}schedule.verify_slice must be a number of posts or "all"')
     return Config(
         boards=tuple(boards),
@@ -199,8 +205,13 @@ def parse_notify(table: dict[str, Any], where: str) -> Notify:
     _no_unknown(table, known, "notify", where)
     webhook = table.get("webhook")
     if webhook is not None:
-        parts = urlsplit(str(webhook))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(str(webhook))
+            parts.port  # noqa: B018 - raises on a port out of range
+            readable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # an unclosed [ or a port out of range
+            readable = False
+        if not readable:
             raise ConfigError(f"{where}notify.webhook must be an http(s) URL, not {webhook!r}")
     email_to = table.get("email_to", [])
     if isinstance(email_to, str):

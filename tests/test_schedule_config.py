@@ -85,6 +85,16 @@ def test_notifications_and_the_verify_slice_are_configured_in_the_file():
         ({"schedule": {"misfire_grace_hours": 0}}, "misfire_grace_hours must be a number"),
         ({"crawl": {"boards": []}}, "crawl.boards must be a non-empty list"),
         ({"crawl": {"base_url": "ftp://x"}}, "crawl.base_url must be an http(s) URL"),
+        ({"crawl": {"base_url": "http://[::1"}}, "crawl.base_url must be an http(s) URL"),
+        ({"crawl": {"base_url": "http://u@127.0.0.1"}}, "crawl.base_url must be an http(s) URL"),
+        ({"crawl": {"base_url": "http://127.0.0.1/x"}}, "crawl.base_url must be an http(s) URL"),
+        ({"crawl": {"base_url": 8022}}, "crawl.base_url must be an http(s) URL"),
+        ({"crawl": {"delay": float("nan")}}, "crawl.delay must be a number of seconds"),
+        ({"crawl": {"delay": float("inf")}}, "crawl.delay must be a number of seconds"),
+        ({"schedule": {"verify_slice": "²"}}, "schedule.verify_slice must be a number"),
+        ({"schedule": {"verify_slice": "9" * 5000}}, "schedule.verify_slice must be a number"),
+        ({"notify": {"webhook": "http://[::1"}}, "notify.webhook must be an http(s) URL"),
+        ({"notify": {"webhook": "http://x.org:99999/"}}, "notify.webhook must be an http(s) URL"),
         ({"schedule": {"verify_slice": "some"}}, "schedule.verify_slice must be a number"),
         ({"notify": {"webhok": "http://x"}}, "unknown key notify.webhok"),
         ({"notify": {"webhook": "x.org/hook"}}, "notify.webhook must be an http(s) URL"),
@@ -151,3 +161,10 @@ def test_the_command_lists_jobs_and_refuses_bad_input(tmp_path, monkeypatch):
     assert bad.exit_code == 2 and "not valid TOML" in bad.output
     cron = runner.invoke(cli, ["schedule", "--print-crontab", "--db", DB])
     assert cron.exit_code == 0 and cron.output.count(" crawl --mode ") == 3
+
+
+def test_a_webhook_without_a_port_and_a_slice_of_digits_are_taken():
+    config = parse_config(
+        {"notify": {"webhook": "https://hooks.example.com/x"}, "schedule": {"verify_slice": "250"}}
+    )
+    assert (config.notify.webhook, config.verify_slice) == ("https://hooks.example.com/x", "250")
