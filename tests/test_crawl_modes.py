@@ -169,8 +169,8 @@ def test_ledger_records_the_run(tmp_path, small_site):
     "args, message",
     [
         (["--board", "자유게시판"], "unknown board"),
-        (["--base-url", "ftp://127.0.0.1/"], "http(s) URL"),
-        (["--base-url", "127.0.0.1:8022"], "http(s) URL"),
+        (["--base-url", "ftp://127.0.0.1/"], "http(s)://host"),
+        (["--base-url", "127.0.0.1:8022"], "http(s)://host"),
         (["--mode", "verify", "--slice", "half"], "--slice"),
         (["--slice", "5"], "--mode verify"),
         (["--delay", "-1"], "--delay"),
