@@ -702,7 +702,10 @@ def rows_exist(db: Path) -> bool:
 
 
 def dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """Bytes the files below `path` take on a tmpfs: each file in whole 4 KiB pages (by sizes
+    alone, a B0 of many small files did not fit the tmpfs sized for it, and the copy failed)."""
+    page = 4096
+    return sum(-(-p.stat().st_size // page) * page for p in path.rglob("*") if p.is_file())
 
 
 def change_site(state: ReplicaState, args) -> dict[str, list[int]]:

@@ -15,7 +15,8 @@ hidden post's re-check, a lying page count). Right after it, besides the campaig
 - false deletions: a post deleted that the replica has not deleted;
 - runs stopped by one post: the crawl exited 1 or 3, or was stopped by this bench for unbounded
   work (more list-page requests than 10× the board's real pages + 10) or for running past its
-  time limit. Exit 6 with the page counted as failed is the right outcome.
+  time limit. Exit 6 with the page counted as failed is the right outcome; exit 3 is right only
+  for `lying-pages`, when the run's message says the list's claim was not believed.
 
 Then the attacks are cleared and the archive settles (K full crawls and a `verify --slice all`);
 attacked posts are judged by their status and their current version, which must equal the
@@ -241,9 +242,23 @@ def trial(lane, rng: random.Random, argv_of, sijeong, rows) -> tuple:
     found["off-host"] += stored_offhost(db, lane.host, rows)
     found["active content"] += active_in_archive(db, rows, sijeong, {(board, s) for s in taken})
     found["false deletions"] += false_deletions(lane, db, rows)
-    found["runs stopped by one post"] += code in (1, 3) or isinstance(code, str)
+    found["runs stopped by one post"] += (code in (1, 3) or isinstance(code, str)) and not (
+        code == 3 and "lying-pages" in drawn and claim_refused(db, summary, rows)
+    )
     found["false edits"] += emptied(db, {(board, s) for s in taken}, rows)
     return db, found, code, mode, drawn, {(board, s) for s in taken}
+
+
+def claim_refused(db: Path, summary: dict, rows) -> bool:
+    """The run stopped as drift because a list page claimed more pages than the board's history
+    allows: the outcome the lying page must have (the issue's "stop with a clear message"), not
+    a run stopped by one post."""
+    run_id = summary.get("run_id")
+    if not db.exists() or not isinstance(run_id, int):
+        return False
+    found = rows(db, f"SELECT stats FROM crawl_runs WHERE id = {run_id}")
+    stats = json.loads(found[0][0]) if found and isinstance(found[0][0], str) else {}
+    return "the list claims" in str(stats.get("message") or "")
 
 
 def stored_offhost(db: Path, host: str, rows) -> int:
