@@ -125,6 +125,7 @@ def run_coordinator(
                 "known_posts": known,
                 "delay": options.delay,
                 "timeout": options.timeout,
+                "user_agent": options.user_agent,
                 "files": options.files,
                 "max_file_size": options.max_file_size,
                 "confirm_deletions": options.confirm_deletions,
@@ -179,6 +180,7 @@ def run_worker(
         files=spec["files"],
         max_file_size=spec["max_file_size"],
         confirm_deletions=spec["confirm_deletions"],
+        user_agent=spec.get("user_agent"),  # absent in a spec an older coordinator wrote
         store=store,
     )
     cluster = replace(cluster, heartbeat_ttl=spec["heartbeat_ttl"])

@@ -63,6 +63,7 @@ class CrawlOptions:
     max_file_size: int | None = None  # bytes; None = SIJEONG_MAX_FILE_SIZE (settings.py)
     confirm_deletions: int | None = None  # K; None = SIJEONG_CONFIRM_DELETIONS (settings.py)
     store: str | None = None  # the archive's store; None = beside it (archive.storage)
+    user_agent: str | None = None  # None = the project's own (settings.py, crawler.agent)
 
 
 @dataclass
@@ -198,6 +199,8 @@ def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
     if options.timeout is not None:
         settings.set("DOWNLOAD_TIMEOUT", options.timeout, priority="cmdline")
+    if options.user_agent is not None:
+        settings.set("USER_AGENT", options.user_agent, priority="cmdline")
     return settings
 
 
@@ -360,6 +363,14 @@ def judge(
     elif robots:
         result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
         result.message = f"robots.txt is unavailable ({robots}): crawling nothing (RFC 9309)"
+    elif result.failed and not answered and refused_by_firewall(result.failures):
+        result.status, result.exit_code = "blocked", EXIT_UNREACHABLE
+        first = result.failures[0]
+        result.message = (
+            f"blocked: the site answered {first['reason']} to every request (e.g. "
+            f"{first['url']}), as a firewall refusing this User-Agent does; see --user-agent "
+            "(user_agent = in sijeong.toml's [crawl])"
+        )
     elif result.failed and not answered:
         result.status, result.exit_code = "unreachable", EXIT_UNREACHABLE
         first = result.failures[0] if result.failures else {"url": "?", "reason": "?"}
@@ -368,6 +379,12 @@ def judge(
         result.status, result.exit_code = "partial", EXIT_PARTIAL
         result.message = f"{result.failed} page(s) failed; what was fetched is committed"
     return result
+
+
+def refused_by_firewall(failures: list[dict]) -> bool:
+    """Every failed request was answered 400 or 403: a site (or its firewall) refusing the
+    client, not one that is down."""
+    return bool(failures) and all(f.get("reason") in ("HTTP 400", "HTTP 403") for f in failures)
 
 
 def stopped_early(finish_reason: str | None) -> str | None:

@@ -12,6 +12,8 @@ USER_AGENT = (
     "sijeong/0.1 (archive of the 시정소식 board; +https://github.com/sijeong-archive/sijeong)"
 )
 ROBOTSTXT_OBEY = True
+# robots.txt rules for sijeong apply even under a User-Agent given with --user-agent
+ROBOTSTXT_USER_AGENT = "sijeong"
 CONCURRENT_REQUESTS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.05  # ≥ 1 s between arrivals at the server, whatever the send-time jitter

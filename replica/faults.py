@@ -20,6 +20,7 @@ expression) is found in a request's path and query answers it, `times` times or 
 | `charset` | the real UTF-8 bytes under `Content-Type: …;charset=<charset>` (default EUC-KR) |
 | `oversize` | the real page padded to `size` bytes (default 9 MiB) |
 | `rewrite` | the real answer with `old` replaced by `new` (strings; a hostile or odd page) |
+| `firewall` | `403 Request Blocked` unless the User-Agent contains `agent` (default "Mozilla/"), as some city firewalls answer a client that is not a browser |
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ KINDS = (
     "charset",
     "oversize",
     "rewrite",
+    "firewall",
 )
 MSG_DELETED = "삭제된 게시물입니다."  # the site's alert for a deleted post (as replica.server's)
 MAINTENANCE = (
@@ -71,6 +73,7 @@ class Fault:
     message: str = MSG_DELETED  # soft404: the alert's text
     old: str = ""  # rewrite: what to replace in the real body …
     new: str = ""  # … and with what
+    agent: str = "Mozilla/"  # firewall: the User-Agent text let through
     hits: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -119,6 +122,10 @@ class Faults:
     def serve(self, handler, fault: Fault, path: str) -> None:
         """Answer the request the way the fault says (`handler` is the replica's Handler)."""
         kind = fault.kind
+        if kind == "firewall":
+            if fault.agent in handler.headers.get("User-Agent", ""):
+                return handler._public(path)
+            return handler._send(403, b"<html><body><h1>Request Blocked</h1></body></html>")
         if kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             body = f"<html><body><h1>{fault.status} Error</h1></body></html>".encode()

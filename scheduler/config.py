@@ -4,6 +4,7 @@
     boards = ["BD_0000000022"]          # board ids or names (default: 공지사항)
     base_url = "https://www.gwangju.go.kr"
     # delay = 1.05                      (seconds between requests; lower it for the replica only)
+    # user_agent = "Mozilla/5.0 …"      (only for a firewall that blocks sijeong's own; exit 5)
     # db = "sqlite:////srv/sijeong/archive.sqlite3"   (default: --db, $SIJEONG_DB, the user's file)
 
     [schedule]                          # times are Asia/Seoul
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.agent import checked_user_agent
 from crawler.boards import MIN_DELAY, is_loopback
 from crawler.origins import checked_base_url
 
@@ -101,6 +103,7 @@ class Config:
     base_url: str | None = None  # None: the real site
     db: str | None = None  # None: --db, $SIJEONG_DB or the default file
     delay: float | None = None  # None: the crawl's polite default
+    user_agent: str | None = None  # None: the crawl's own (crawler.agent)
     jobs: dict[str, When] = field(
         default_factory=lambda: {m: parse_when(DEFAULT_TIMES[m], m) for m in MODES}
     )
@@ -141,7 +144,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         raise ConfigError(f"{where}unknown section [{sorted(unknown)[0]}]")
     crawl = _table(data, "crawl", where)
     schedule = _table(data, "schedule", where)
-    _no_unknown(crawl, {"boards", "base_url", "db", "delay"}, "crawl", where)
+    _no_unknown(crawl, {"boards", "base_url", "db", "delay", "user_agent"}, "crawl", where)
     _no_unknown(schedule, {*MODES, "misfire_grace_hours", "verify_slice"}, "schedule", where)
 
     boards = crawl.get("boards", list(Config.boards))
@@ -168,6 +171,12 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
             f"{where}crawl.delay must be {MIN_DELAY:g} s or more unless crawl.base_url is a "
             "loopback address (the replica)"
         )
+    user_agent = crawl.get("user_agent")
+    if user_agent is not None:
+        try:
+            user_agent = checked_user_agent(user_agent if isinstance(user_agent, str) else "")
+        except ValueError as why:
+            raise ConfigError(f"{where}crawl.user_agent cannot be sent: {why}") from None
     jobs: dict[str, When] = {}
     for mode in MODES:
         text = schedule.get(mode, DEFAULT_TIMES[mode])
@@ -189,6 +198,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         base_url=str(base_url).rstrip("/") if base_url else None,
         db=db,
         delay=float(delay) if delay is not None else None,
+        user_agent=user_agent,
         jobs=jobs,
         misfire_grace_hours=float(grace),
         verify_slice=verify_slice,

@@ -62,6 +62,8 @@ def make_jobs(config: Config, db_url: str) -> list[Job]:
             argv += ["--base-url", config.base_url]
         if config.delay is not None:
             argv += ["--delay", f"{config.delay:g}"]
+        if config.user_agent is not None:
+            argv += ["--user-agent", config.user_agent]
         argv += ["--db", db_url, "--json"]
         jobs.append(Job(f"crawl-{mode}", mode, when, tuple(argv)))
     return jobs

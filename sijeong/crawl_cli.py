@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from archive.lock import CrawlLockHeld
+from crawler.agent import checked_user_agent
 from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, board_by_key, is_loopback
 from crawler.origins import checked_base_url
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
@@ -51,6 +52,12 @@ from sijeong.printable import printable
     help="Seconds between requests (default 1.05, never under 1 s but for a loopback --base-url).",
 )
 @click.option("--timeout", type=float, metavar="S", help="Seconds a request may take (default 30).")
+@click.option(
+    "--user-agent",
+    metavar="TEXT",
+    help="The User-Agent every request sends (default: sijeong's own name and URL); for a "
+    "site whose firewall refuses clients that are not browsers (exit 5, blocked).",
+)
 @click.option(
     "--no-files",
     is_flag=True,
@@ -123,6 +130,7 @@ def crawl(
     base_url,
     delay,
     timeout,
+    user_agent,
     no_files,
     max_file_size,
     confirm,
@@ -162,6 +170,7 @@ def crawl(
         options,
         max_file_size=parse_size(max_file_size) if max_file_size else None,
         confirm_deletions=confirm,
+        user_agent=_user_agent(user_agent),
     )
     cluster = _cluster(distributed, worker, redis_url, redis_prefix, sites, heartbeat_ttl)
     console = Console(stderr=True, highlight=False)
@@ -209,6 +218,15 @@ def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> C
     if base_url:
         options["base_url"] = base_url
     return CrawlOptions(**options, delay=delay, timeout=timeout or None)
+
+
+def _user_agent(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return checked_user_agent(value)
+    except ValueError as exc:
+        raise UsageError(f"--user-agent cannot be sent: {exc}") from None
 
 
 def _site(option: str, url: str) -> str:

@@ -175,6 +175,21 @@ def test_three_workers_archive_what_one_process_does(tmp_path, two_sites, pg_url
     assert runs == [("ok", 3 * POSTS)]
 
 
+def test_workers_send_the_coordinators_user_agent(two_sites, pg_url, redis_prefix):
+    """--user-agent is the run's, not each process's: a worker's requests say it too."""
+    _, prefix = redis_prefix
+    agent = "Mozilla/5.0 (compatible; sijeong test)"
+    worker = sijeong("--worker", db=pg_url, prefix=prefix)
+    code, summary, err = finish(
+        coordinator(two_sites, pg_url, prefix, "--delay", "0", "--user-agent", agent)
+    )
+    assert code == 0, err[-3000:]
+    assert finish(worker)[0] == 0
+    logs = [r for site in two_sites for r in site.state.request_log()]
+    assert summary["new"] == 3 * POSTS and len(logs) > 3 * POSTS
+    assert {r.user_agent for r in logs} == {agent}
+
+
 def test_a_killed_worker_loses_nothing(tmp_path, two_sites, pg_url, redis_prefix):
     expected = single_process(tmp_path, two_sites)
     client, prefix = redis_prefix

@@ -352,3 +352,39 @@ def test_only_a_crawl_that_ran_to_its_end_is_ok(finish_reason, status, message):
     assert (judged.status, judged.exit_code) == (status, 0 if status == "ok" else 1)
     assert judged.message == message
     assert judged.new == 5
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def test_a_firewall_refusing_every_request_is_blocked_with_a_way_out(tmp_path, site):
+    """Some city firewalls answer `403 Request Blocked` to a User-Agent that is not a browser's:
+    exit 5, one line naming the status and the way round it; never a partial night (exit 6)."""
+    db = tmp_path / "archive.sqlite3"
+    ReplicaClient(site.url).add_fault("firewall", ".", agent="Mozilla/")
+    result = crawl(db, site.url)
+    assert result.code == 5, result.stderr
+    assert result.summary["status"] == "blocked"
+    (line,) = result.stderr.splitlines()
+    assert "HTTP 403" in line and "--user-agent" in line and "user_agent" in line
+    agents = {r.user_agent for r in board_requests(site.state)}
+    assert agents and all(a.startswith("sijeong/") for a in agents)  # honest by default
+    assert archived_seqs(db) == set()
+
+
+def test_user_agent_is_what_every_request_says(tmp_path, site):
+    db = tmp_path / "archive.sqlite3"
+    ReplicaClient(site.url).add_fault("firewall", ".", agent="Mozilla/")
+    result = crawl(db, site.url, "--user-agent", FIREFOX)
+    assert result.code == 0, result.stderr
+    assert {r.user_agent for r in site.state.request_log()} == {FIREFOX}
+    assert len(archived_seqs(db)) == result.summary["new"] > 0
+
+
+@pytest.mark.parametrize(
+    "agent", ["", " ", "sijeong\r\nX-Evil: 1", "\x1b[31msijeong", "시정 아카이브", "a" * 513]
+)
+def test_a_bad_user_agent_is_a_usage_error(tmp_path, agent):
+    result = crawl(tmp_path / "archive.sqlite3", "http://127.0.0.1:9", "--user-agent", agent)
+    assert result.code == 2
+    assert len(result.stderr.splitlines()) == 1 and "--user-agent" in result.stderr

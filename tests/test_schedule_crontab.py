@@ -40,9 +40,12 @@ def run_as_cron(command: str, home: Path) -> subprocess.CompletedProcess:
 def test_each_printed_crontab_line_runs_its_crawl(tmp_path):
     log = tmp_path / "cron 100% log.txt"
     db = tmp_path / "archive dir" / "archive.sqlite3"
+    # a site whose firewall lets browsers only: the User-Agent (spaces, quotes, a %) must reach it
+    agent = "Mozilla/5.0 (X11; it's 100% sijeong)"
     with ReplicaServer(ReplicaState(posts_per_board=12, seed=3)) as site:
+        site.faults.add("firewall", ".", agent=agent)
         config = tmp_path / "sijeong.toml"
-        config.write_text(f'[crawl]\nbase_url = "{site.url}"\ndelay = 0\n')
+        config.write_text(f'[crawl]\nbase_url = "{site.url}"\ndelay = 0\nuser_agent = "{agent}"\n')
         printed = CliRunner().invoke(
             cli,
             ["schedule", "--print-crontab", "--config", str(config), "--log", str(log)]
