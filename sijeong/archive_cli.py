@@ -26,6 +26,7 @@ from archive.refs import MAX_ID, parse_when
 from archive.storage import Store
 from archive.views import run_json
 from sijeong import archive_output as output
+from sijeong.boards_cli import board_ref
 from sijeong.config import ENV_DB, db_url
 from sijeong.errors import EXIT_FAILED, UsageError
 from sijeong.printable import printable
@@ -127,7 +128,7 @@ def when_option(text: str | None) -> date | datetime | None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", callback=board_ref)
 @click.option(
     "--as-of",
     metavar="DATE",
@@ -139,7 +140,8 @@ def when_option(text: str | None) -> date | datetime | None:
 def show(ref: str, as_of: str | None, fmt: str, db: str | None) -> None:
     """Show a post: now, or as it was on a date.
 
-    REF is a seq on 공지사항 (16222), BOARD:SEQ (BD_0000000022:16222) or the post's URL.
+    REF is a seq on 공지사항 (16222), BOARD:SEQ (BD_0000000022:16222 or 공지사항:16222;
+    see `sijeong boards`) or the post's URL.
 
     \b
     Example:
@@ -156,7 +158,7 @@ def show(ref: str, as_of: str | None, fmt: str, db: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", callback=board_ref)
 @format_option
 @db_option
 def history(ref: str, fmt: str, db: str | None) -> None:
@@ -179,7 +181,7 @@ def history(ref: str, fmt: str, db: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", callback=board_ref)
 @click.option("--from", "from_version", type=ID, help="Older version number.")
 @click.option("--to", "to_version", type=ID, help="Newer version number.")
 @db_option

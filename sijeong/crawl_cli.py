@@ -12,10 +12,11 @@ from rich.console import Console
 
 from archive.lock import CrawlLockHeld
 from crawler.agent import checked_user_agent
-from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, board_by_key, is_loopback
+from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, is_loopback
 from crawler.origins import checked_base_url
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
+from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
 from sijeong.printable import printable
@@ -194,10 +195,7 @@ def crawl(
 
 
 def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> CrawlOptions:
-    try:
-        board_ids = tuple(dict.fromkeys(board_by_key(b).board_id for b in boards))
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    board_ids = known_board_ids(boards)
     if base_url is not None:
         base_url = _site("--base-url", base_url)
     if slice_ is not None and mode != "verify":

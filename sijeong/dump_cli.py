@@ -12,6 +12,7 @@ from archive.dump import FORMATS, DumpOptions, DumpRefused, check_out_dir, dump,
 from archive.dump.manifest import UnsafeManifest
 from sijeong import __version__
 from sijeong.archive_cli import COUNT, db_option, progress_line, reading_session, when_option
+from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import EXIT_FAILED, UsageError
 from sijeong.printable import printable
 
@@ -39,7 +40,8 @@ def _formats(text: str) -> tuple[str, ...]:
     "boards",
     multiple=True,
     metavar="B",
-    help="Only this board id (e.g. BD_0000000027); repeatable.",
+    callback=archived_board_ids,
+    help="Only this board: id or name (BD_0000000027, 보도자료); repeatable.",
 )
 @click.option(
     "--since",
