@@ -28,14 +28,18 @@ from crawler.parsing.errors import (
 from safehtml import sanitise
 
 ALERT = re.compile(r"alert\(\s*(['\"])(.*?)\1\s*\)", re.S)
-# The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a
-# 게시물/게시글 that is 삭제(된/되었거나 …) or 존재하지 않(는), either way round …
+# The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a whole
+# alert that says only that a 게시물/게시글 is 삭제(된/되었거나 …) or 존재하지 않(는), either way
+# round. An alert that says that and anything else (점검, 로그인, "… 아님", "…이 아닙니다") is a
+# failed page: the post may well exist, and a deletion is only recorded on the site's word.
+_GONE_ADJECTIVE = r"(?:이미\s*)?(?:삭제(?:된|되었거나|됐거나)|존재하지\s*않(?:는|거나))"
+_GONE_VERB = r"(?:이미\s*)?(?:삭제(?:되었|됐)|존재하지\s*않)습니다"
 _GONE = re.compile(
-    r"(?:삭제|존재하지\s*않)[가-힣\s]{0,16}?(?:게시물|게시글)"
-    r"|(?:게시물|게시글)(?:이|은|가)?\s*(?:이미\s*)?(?:삭제|존재하지\s*않)"
+    r"\s*(?:해당|요청하신|선택하신)?\s*(?:"
+    rf"{_GONE_ADJECTIVE}(?:\s*{_GONE_ADJECTIVE})?\s*(?:게시물|게시글)입니다"
+    rf"|(?:게시물|게시글)(?:이|은|가)?\s*(?:삭제되었거나\s*)?{_GONE_VERB}"
+    r")\s*[.!]?\s*"
 )
-# … unless the alert says why the page was refused: that post may well exist.
-_REFUSED = re.compile(r"권한|점검|로그인|오류|에러|실패|비밀|잠시|차단|제한|인증")
 _WS = re.compile(r"\s+")
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
 _TAGS = re.compile(r"<[^>]*>")
@@ -164,8 +168,8 @@ def raise_if_alert(doc, url: str) -> None:
 
 
 def says_post_is_gone(alert: str) -> bool:
-    """Whether an alert's text says the post was deleted or does not exist (and nothing else)."""
-    return bool(_GONE.search(alert)) and not _REFUSED.search(alert)
+    """Whether an alert's whole text says the post was deleted or does not exist, and nothing else."""
+    return _GONE.fullmatch(alert) is not None
 
 
 MAX_NUMBER = 2**63 - 1  # the largest number a column of the archive holds (BIGINT)
