@@ -43,6 +43,9 @@ _GONE = re.compile(
 _WS = re.compile(r"\s+")
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
 _TAGS = re.compile(r"<[^>]*>")
+# A tag as source_text reads it: `<` then a letter, `/`, `!` or `?` (else a browser shows the
+# `<`), up to the next `>` — never past another `<`, so a page of unclosed tags stays linear.
+_SOURCE_TAGS = re.compile(r"<[A-Za-z/!?][^<>]*>")
 BLOCKS = {
     "p",
     "div",
@@ -142,16 +145,65 @@ def read_whole(doc, body: bytes) -> bool:
     return len("".join(doc.text_content().split())) >= 0.9 * wanted
 
 
-def source_text_after(body: bytes, start: bytes, end: bytes) -> str:
-    """The text of the page's source between the first `start` and the `end` after it (tags,
-    comments and whitespace removed): what a body cell held before any parser read it."""
-    at = body.find(start)
-    if at < 0:
+def source_text(body: bytes, tag: str, class_name: str) -> str:
+    """An estimate, from the page's source alone, of the text of the first `tag` element whose
+    class holds `class_name`: what a browser would show of it (comments, scripts and styles
+    removed; tags removed; entities read; NFC, no invisible characters, no whitespace). The
+    check behind an empty body asks it: source text that the parsed body lacks was not read.
+
+    Linear in the page's size whatever the page holds (no regex that backtracks over it)."""
+    text = decode(strip_controls(body), "")
+    for start, end in (("<!--", "-->"), ("<script", "</script"), ("<style", "</style")):
+        text = _without_spans(text, start, end)
+    opening = re.compile(
+        rf"<{tag}\b[^<>]*\bclass\s*=\s*[\"']?[^\"'<>]*\b{re.escape(class_name)}\b[^<>]*>", re.I
+    )
+    found = opening.search(text)
+    if not found:
         return ""
-    stop = body.find(end, at)
-    chunk = body[at + len(start) : stop if stop >= 0 else len(body)]
-    text = html.unescape(_TAGS.sub(" ", _COMMENTS.sub("", chunk.decode("utf-8", "replace"))))
-    return "".join(text.split()).replace("\ufffd", "")
+    depth, at = 1, found.end()
+    for edge in re.compile(rf"<(/?){tag}\b[^<>]*>", re.I).finditer(text, at):
+        depth += -1 if edge.group(1) else 1
+        if depth == 0:
+            text = text[at : edge.start()]
+            break
+    else:
+        text = text[at:]  # never closed: the region runs to the end of the page
+    return "".join(clean_text(html.unescape(_SOURCE_TAGS.sub(" ", text))).split())
+
+
+def _without_spans(text: str, start: str, end: str) -> str:
+    """`text` without each span from `start` to the next `end` (ASCII, any case); a span never
+    closed runs to the end of the text, as a browser reads it."""
+    lower, kept, at = text.lower(), [], 0
+    while (found := lower.find(start, at)) >= 0:
+        kept.append(text[at:found])
+        stop = lower.find(end, found + len(start))
+        if stop < 0:
+            return " ".join(kept)
+        at = lower.find(">", stop) + 1 if end != "-->" else stop + len(end)
+        if at == 0:  # `</script` with no `>` after it: the rest is inside the tag
+            return " ".join(kept)
+    kept.append(text[at:])
+    return " ".join(kept)
+
+
+def raise_if_body_unread(
+    body: bytes, url: str, region: tuple[str, str], post_text: str, images, caption_mark: str = ""
+) -> None:
+    """IncompletePage when the body parsed empty but its region of the source (`region` = tag,
+    class) holds text beyond the photos' captions: archiving the empty body would be a silent
+    false edit. A post with no text, or only photos, parses."""
+    if post_text:
+        return
+    left = source_text(body, *region)
+    for photo in images:
+        if photo.caption and left:
+            left = left.replace("".join((caption_mark + photo.caption).split()), "", 1)
+    if left:
+        raise IncompletePage(
+            url, "the body is empty but its source holds text the parser did not read"
+        )
 
 
 def raise_if_alert(doc, url: str) -> None:
