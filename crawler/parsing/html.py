@@ -38,7 +38,7 @@ _GONE_ADJECTIVE = r"(?:이미\s*)?(?:삭제(?:된|되었거나|됐거나)|존재
 _GONE_VERB = r"(?:이미\s*)?(?:삭제(?:되었|됐)|존재하지\s*않)습니다"
 _GONE = re.compile(
     r"\s*(?:해당|요청하신|선택하신)?\s*(?:"
-    rf"{_GONE_ADJECTIVE}(?:\s*{_GONE_ADJECTIVE})?\s*(?:게시물|게시글)입니다"
+    rf"{_GONE_ADJECTIVE}(?:\s*{_GONE_ADJECTIVE})?\s*(?:게시물|게시글)\s*입니다"
     rf"|(?:게시물|게시글)(?:이|은|가)?\s*(?:삭제되었거나\s*)?{_GONE_VERB}"
     r")\s*[.!]?\s*"
 )
