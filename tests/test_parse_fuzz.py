@@ -4,6 +4,11 @@ parse errors (the kinds of `crawler.parsing.ParseError`)."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -101,11 +106,6 @@ def test_a_legacy_list_row_missing_a_part_is_drift(cells, part):
 def test_the_fuzz_bench_fails_only_on_undocumented_exceptions():
     """Its verdict counts documented parse errors as answers, not failures (it once counted
     every DriftError, SiteAlert, … as a failure: `FAIL (0 distinct, 43 inputs)`)."""
-    import re
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
         [sys.executable, str(root / "bench" / "fuzz_parsers.py"), "--inputs", "60"],
