@@ -32,13 +32,22 @@ def emptied(raw: bytes) -> str:
         ("script", "history.back();" + 'alert("' * 30_000),
         ("end", "<!--x" * 30_000),
         ("end", "<x" * 50_000),
+        ("head", "<div " + "class=a " * 20_000 + "></div>"),
     ],
-    ids=["alert single quotes", "alert double quotes", "unclosed comments", "unclosed tags"],
+    ids=[
+        "alert single quotes",
+        "alert double quotes",
+        "unclosed comments",
+        "unclosed tags",
+        "a start tag of many classes",
+    ],
 )
 def test_a_hostile_view_page_parses_in_time(reference_dir, tmp_path, where, hostile):
     page = emptied((reference_dir / "view_BD_0000000027_seq21180.html").read_bytes())
     if where == "script":
         page = page.replace("</head>", f"<script>{hostile}</script></head>", 1)
+    elif where == "head":
+        page = page.replace("</head>", f"{hostile}</head>", 1)
     else:
         page += hostile
     path = tmp_path / "page.html"

@@ -46,6 +46,7 @@ _WS = re.compile(r"\s+")
 # A tag as source_text reads it: `<` then a letter, `/`, `!` or `?` (else a browser shows the
 # `<`), up to the next `>` — never past another `<`, so a page of unclosed tags stays linear.
 _SOURCE_TAGS = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 BLOCKS = {
     "p",
     "div",
@@ -155,11 +156,14 @@ def source_text(body: bytes, tag: str, class_name: str) -> str:
     text = decode(strip_controls(body), "")
     for start, end in (("<!--", "-->"), ("<script", "</script"), ("<style", "</style")):
         text = _without_spans(text, start, end)
-    opening = re.compile(
-        rf"<{tag}\b[^<>]*\bclass\s*=\s*[\"']?[^\"'<>]*\b{re.escape(class_name)}\b[^<>]*>", re.I
-    )
-    found = opening.search(text)
-    if not found:
+    # Each start tag's attributes, then its class: one quantifier per pattern, each stopping at
+    # the next `<` or quote, so a start tag of 20,000 attributes is one pass (nested ones took
+    # minutes).
+    for found in re.finditer(rf"<{tag}\b([^<>]*)>", text, re.I):
+        value = _CLASS.search(found.group(1))
+        if value and class_name in (value.group(1) or value.group(2) or value.group(3)).split():
+            break
+    else:
         return ""
     depth, at = 1, found.end()
     for edge in re.compile(rf"<(/?){tag}\b[^<>]*>", re.I).finditer(text, at):
