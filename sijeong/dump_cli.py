@@ -11,8 +11,9 @@ from rich.console import Console
 from archive.dump import FORMATS, DumpOptions, DumpRefused, check_out_dir, dump, verify
 from archive.dump.manifest import UnsafeManifest
 from sijeong import __version__
-from sijeong.archive_cli import COUNT, db_option, progress_line, reading_session, when_option
+from sijeong.archive_cli import db_option, progress_line, reading_session, when_option
 from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.params import COUNT
 from sijeong.printable import printable
 
 

@@ -12,6 +12,7 @@ from replica import ReplicaClient, ReplicaError, ReplicaServer, ReplicaState
 from replica.server import NotLoopback
 from replica.state import BOARDS
 from sijeong.errors import UsageError
+from sijeong.params import Whole
 
 DEFAULT_PORT = 8022
 DEFAULT_BOARD = "BD_0000000022"
@@ -67,21 +68,21 @@ url_option = click.option(
     "--port",
     default=DEFAULT_PORT,
     show_default=True,
-    type=click.IntRange(0, 65535),
+    type=Whole(0, 65535),
     help="Port (0 picks a free one).",
 )
 @click.option(
     "--posts",
     default=3000,
     show_default=True,
-    type=click.IntRange(1, 200_000),
+    type=Whole(1, 200_000),
     help="Seeded posts per board.",
 )
 @click.option(
     "--seed",
     default=1,
     show_default=True,
-    type=int,
+    type=Whole(0),
     help="Seed: the same seed serves the same site.",
 )
 @click.option(
@@ -166,7 +167,7 @@ def add(url, board, title, body, attachments) -> None:
 )
 @click.option(
     "--replace-file",
-    type=int,
+    type=Whole(1),
     metavar="FILE_SN",
     help="Replace attachment FILE_SN with new bytes, same name.",
 )
@@ -215,7 +216,9 @@ def restore(url, ref) -> None:
 @replica.command()
 @url_option
 @click.argument("ref")
-@click.option("--by", default=1, show_default=True, type=int, help="How many views to add.")
+@click.option(
+    "--by", default=1, show_default=True, type=Whole(1, 1_000_000), help="How many views to add."
+)
 def views(url, ref, by) -> None:
     """Add views to a post, as readers would.
 
