@@ -8,8 +8,15 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from archive.dump import FORMATS, DumpOptions, DumpRefused, check_out_dir, dump, verify
-from archive.dump.manifest import UnsafeManifest
+from archive.dump import (
+    FORMATS,
+    BadManifest,
+    DumpOptions,
+    DumpRefused,
+    check_out_dir,
+    dump,
+    verify,
+)
 from sijeong import __version__
 from sijeong.archive_cli import db_option, progress_line, reading_session, when_option
 from sijeong.errors import EXIT_FAILED, UsageError
@@ -134,7 +141,7 @@ def _verify(out_dir: Path) -> None:
         raise UsageError(f"{out_dir} is not a directory")
     try:
         result = verify(out_dir)
-    except UnsafeManifest as exc:
+    except BadManifest as exc:
         raise click.ClickException(printable(str(exc))) from None
     for problem in result.problems:
         click.echo(printable(problem), err=True)
