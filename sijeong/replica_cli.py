@@ -8,6 +8,7 @@ import signal
 
 import click
 
+from archive.refs import MAX_ID
 from replica import ReplicaClient, ReplicaError, ReplicaServer, ReplicaState
 from replica.server import NotLoopback
 from replica.state import BOARDS
@@ -29,11 +30,14 @@ def _client(url: str | None) -> ReplicaClient:
 def _ref(ref: str) -> tuple[str, int]:
     board, _, seq = ref.rpartition(":")
     board = board or DEFAULT_BOARD
-    if board not in BOARDS or not seq.isdigit():
+    # ASCII digits, short: int() takes other scripts' digits and fails past 4,300 of them
+    number = int(seq) if seq.isascii() and seq.isdigit() and len(seq) <= 10 else 0
+    if board not in BOARDS or not 1 <= number <= MAX_ID:
+        shown = ref if len(ref) <= 40 else ref[:40] + "…"
         raise UsageError(
-            f"not a replica post: {ref!r} (use SEQ or BOARD:SEQ, e.g. {DEFAULT_BOARD}:13005)"
+            f"not a replica post: {shown!r} (use SEQ or BOARD:SEQ, e.g. {DEFAULT_BOARD}:13005)"
         )
-    return board, int(seq)
+    return board, number
 
 
 def _print(data) -> None:

@@ -128,3 +128,11 @@ def test_sizes(text, size):
     from sijeong.params import Size
 
     assert Size().convert(text, None, None) == size
+
+
+@pytest.mark.parametrize("command", ["edit", "delete", "restore", "views"])
+@pytest.mark.parametrize("ref", ["²", "١٢", HUGE, "BD_0000000022:" + HUGE, "0", "2147483648"])
+def test_a_replica_post_that_is_not_a_seq_is_one_line_and_exit_2(no_work, command, ref):
+    result = CliRunner().invoke(cli, ["replica", command, ref, "--url", "http://127.0.0.1:9"])
+    assert (result.exit_code, result.stdout) == (2, ""), (result.exception, result.output)
+    assert result.stderr.startswith("Error: not a replica post: ") and len(result.stderr) < 300
