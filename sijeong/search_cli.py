@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from archive import search as search_archive
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
-from sijeong.archive_cli import COUNT, db_option, reading_session, when_option
+from sijeong.archive_cli import db_option, reading_session, when_option
 from sijeong.archive_output import console, local, print_json, site_text
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
+from sijeong.params import COUNT
 from sijeong.printable import printable, printable_row
 
 # PostgreSQL: how long the table caption's count may take before it is left out (a common long
