@@ -4,7 +4,7 @@ A board is identified by `board_id`; a post by `(board_id, seq)`, which survives
 changes. `skin` says which markup the board's pages use: `notice` (today's 공지사항 skin),
 `press` (보도자료: no author span, subtitle, bodo_* classes, category), `legacy` (the pre-2020
 site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs), `vendor` (SiiRU's vendor
-default skin, issue 20; only on the replica's invented `BD_VENDOR_DEMO` board).
+default skin, issue 20; only on the replica's invented `VENDOR_DEMO` board).
 
 A `Site` is one SiiRU installation: its base URL and the delay between requests it gets from us
 (a distributed crawl keeps to it across all its workers). A board belongs to one site; board ids
@@ -110,7 +110,7 @@ BOARDS: dict[str, Board] = {
         # REPLICA ONLY, UNVERIFIED: SiiRU's vendor default skin (`vendor`, issue 20). The board
         # id and page id are invented for the replica; no real board of this skin is known.
         Board(
-            "BD_VENDOR_DEMO",
+            "VENDOR_DEMO",
             "demo_vendor",
             "벤더 기본 스킨 예시",
             "vendor",

@@ -63,7 +63,7 @@ BOARDS: dict[str, ReplicaBoard] = {
         ),
         # SiiRU's vendor default skin (issue 20) on the current URL family. REPLICA ONLY: the
         # board id and page id are invented; no real board of this skin is known.
-        ReplicaBoard("BD_VENDOR_DEMO", "demo_vendor", "벤더 기본 스킨 예시", "vendor", 501),
+        ReplicaBoard("VENDOR_DEMO", "demo_vendor", "벤더 기본 스킨 예시", "vendor", 501),
     )
 }
 

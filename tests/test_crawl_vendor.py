@@ -1,4 +1,4 @@
-"""`sijeong crawl --board BD_VENDOR_DEMO` against the replica's vendor default board (replica only):
+"""`sijeong crawl --board VENDOR_DEMO` against the replica's vendor default board (replica only):
 full, incremental, verify and deletions behave as on 공지사항, every 공공누리 value is stored."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from crawl_support import archived_seqs, crawl, query
 from crawler.parsing.vendor import OPENCODES
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
-BOARD = "BD_VENDOR_DEMO"
+BOARD = "VENDOR_DEMO"
 POSTS = 60
 
 

@@ -155,7 +155,7 @@ def test_boards_registry():
         ("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy", "gwangju"),
         ("JG_0000000022", "jg788", "공지사항", "notice", "jeonnam-gwangju"),
         ("JG_0000000027", "jg789", "보도자료", "press", "jeonnam-gwangju"),
-        ("BD_VENDOR_DEMO", "demo_vendor", "벤더 기본 스킨 예시", "vendor", "replica"),
+        ("VENDOR_DEMO", "demo_vendor", "벤더 기본 스킨 예시", "vendor", "replica"),
     ]
     sites = {b.site: b.base_url for b in BOARDS.values()}
     assert sites == {

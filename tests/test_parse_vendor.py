@@ -15,9 +15,9 @@ from replica import render, render_vendor
 from replica.server import ReplicaServer
 from replica.state import Post, ReplicaState
 
-URL = "http://127.0.0.1:8022/boardView.do?pageId=demo_vendor&boardId=BD_VENDOR_DEMO&seq=501"
+URL = "http://127.0.0.1:8022/boardView.do?pageId=demo_vendor&boardId=VENDOR_DEMO&seq=501"
 BASE = "http://127.0.0.1:8022"
-FILE = "/fileDownload.do?fileSe=BB&amp;fileKey=BD_VENDOR_DEMO%7C501&amp;fileSn={n}"
+FILE = "/fileDownload.do?fileSe=BB&amp;fileKey=VENDOR_DEMO%7C501&amp;fileSn={n}"
 
 
 def page(*, title="[안내] [접수중] 2025년 청년 일자리 모집", kogl: str | None = "1", info=None):
@@ -59,7 +59,7 @@ def page(*, title="[안내] [접수중] 2025년 청년 일자리 모집", kogl: 
 
 def test_every_field_of_a_vendor_page():
     post = parse_view(page(), URL)
-    assert (post.board_id, post.seq, post.skin) == ("BD_VENDOR_DEMO", 501, "vendor")
+    assert (post.board_id, post.seq, post.skin) == ("VENDOR_DEMO", 501, "vendor")
     assert post.title == "[안내] [접수중] 2025년 청년 일자리 모집"
     assert (post.author, post.department, post.view_count) == ("홍길동", "청년정책과", 1234)
     assert post.posted_at.isoformat() == "2025-12-09T10:21:00+09:00"
@@ -111,7 +111,7 @@ def test_day_precision_date_and_no_author_or_count():
 # -- the replica's vendor default board: every post parses to the replica's truth -----------------
 
 POSTS = 1500
-BOARD = "BD_VENDOR_DEMO"
+BOARD = "VENDOR_DEMO"
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +220,6 @@ def test_the_replica_serves_the_vendor_board_on_the_current_url_family():
         listing = parse_list(urlopen(board.list_url()).read(), board.list_url())
         assert len(listing.rows) == 5
         url = board.view_url(listing.rows[0].seq)
-        assert "/boardView.do?pageId=demo_vendor&boardId=BD_VENDOR_DEMO&seq=" in url
+        assert "/boardView.do?pageId=demo_vendor&boardId=VENDOR_DEMO&seq=" in url
         post = parse_view(urlopen(url).read(), url)
         assert post.skin == "vendor" and post.title == listing.rows[0].title

@@ -202,7 +202,7 @@ def _parse_fields(doc, info) -> dict[str, str]:
     file names of 첨부파일: a name may read like a label); the bare view count last."""
     fields: dict[str, str] = {}
     files = _files_item(doc)
-    containers = [info, *{dt.getparent() for dt in INFO_ITEMS(doc)}]
+    containers = [info, *dict.fromkeys(dt.getparent() for dt in INFO_ITEMS(doc))]  # in page order
     for container in containers:
         for name, value in labelled_pairs(container, exclude=files):
             fields.setdefault(name, value)
