@@ -3,7 +3,8 @@
 A board is identified by `board_id`; a post by `(board_id, seq)`, which survives URL and skin
 changes. `skin` says which markup the board's pages use: `notice` (today's 공지사항 skin),
 `press` (보도자료: no author span, subtitle, bodo_* classes, category), `legacy` (the pre-2020
-site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs).
+site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs), `vendor` (SiiRU's vendor
+default skin, issue 20; only on the replica's invented `VENDOR_DEMO` board).
 
 A `Site` is one SiiRU installation: its base URL and the delay between requests it gets from us
 (a distributed crawl keeps to it across all its workers). A board belongs to one site; board ids
@@ -48,6 +49,9 @@ SITES: dict[str, Site] = {
         # The merged city (2026): the same CMS on another host. Its board ids below are
         # an example entry of the registry's shape, not read off saved pages.
         Site("jeonnam-gwangju", "https://www.jeonnam-gwangju.go.kr"),
+        # REPLICA ONLY: the replica's default address (`sijeong replica`), for boards that
+        # exist nowhere else.
+        Site("replica", "http://127.0.0.1:8022"),
     )
 }
 
@@ -103,6 +107,16 @@ BOARDS: dict[str, Board] = {
                 ("JG_0000000022", "jg788", "공지사항", "notice"),
                 ("JG_0000000027", "jg789", "보도자료", "press"),
             )
+        ),
+        # REPLICA ONLY, UNVERIFIED: SiiRU's vendor default skin (`vendor`, issue 20). The board
+        # id and page id are invented for the replica; no real board of this skin is known.
+        Board(
+            "VENDOR_DEMO",
+            "demo_vendor",
+            "벤더 기본 스킨 예시",
+            "vendor",
+            SITES["replica"].base_url,
+            "replica",
         ),
     )
 }

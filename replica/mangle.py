@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from replica import render
+from replica import render, render_vendor
 from replica.state import BOARDS, ReplicaState
 
 C0 = [bytes([c]) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
@@ -222,7 +222,7 @@ def mangle(source: Source, seed: int | str) -> tuple[bytes, list[str]]:
 
 
 def replica_sources(posts: int = 12, seed: int = 3) -> list[Source]:
-    """Pages rendered by the replica (every skin: notice, press, legacy; list and view)."""
+    """Pages rendered by the replica (every skin: notice, press, legacy, vendor; list and view)."""
     state = ReplicaState(posts_per_board=posts, seed=seed, count_views=False)
     sources = []
     for board in BOARDS.values():
@@ -259,7 +259,8 @@ def replica_sources(posts: int = 12, seed: int = 3) -> list[Source]:
                 text = render.legacy_view_page(board, post, newer=None, older=None)
             else:
                 url = f"http://127.0.0.1/boardView.do?pageId={board.page_id}&boardId={board.board_id}&seq={post.seq}"
-                text = render.view_page(board, post, page_id=board.page_id, newer=None, older=None)
+                view_page = render_vendor.view_page if board.skin == "vendor" else render.view_page
+                text = view_page(board, post, page_id=board.page_id, newer=None, older=None)
             sources.append(
                 Source(f"replica-{board.skin}-view-{post.seq}", url, render.served(text))
             )

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from urllib.parse import parse_qs, quote, urlsplit
 
-from replica import blobs, render
+from replica import blobs, render, render_vendor
 from replica.faults import Faults
 from replica.hostile import Hostile
 from replica.state import Post, ReplicaState
@@ -226,9 +226,10 @@ class Handler(BaseHTTPRequestHandler):
         snapshot = self.state.see(post)
         newer, older = self.state.neighbours(post)
         page_id = params.get("pageId", "")
+        view_renderer = render_vendor.view_page if board.skin == "vendor" else render.view_page
         text = self.hostile.view(
             snapshot,
-            lambda p: render.view_page(board, p, page_id=page_id, newer=newer, older=older),
+            lambda p: view_renderer(board, p, page_id=page_id, newer=newer, older=older),
         )
         self._html(text)
 

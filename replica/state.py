@@ -40,7 +40,8 @@ class ReplicaBoard:
     board_id: str
     page_id: str  # pageId=www… today; the old site's menuId for the legacy skin
     name: str
-    skin: str  # "notice" (공지사항), "press" (보도자료), "legacy" (the pre-2020 site)
+    skin: str  # "notice" (공지사항), "press" (보도자료), "legacy" (the pre-2020 site),
+    # "vendor" (SiiRU's vendor default skin, replica/render_vendor.py)
     first_seq: int
     oldest: datetime = SEED_OLDEST
     newest: datetime = SEED_NEWEST
@@ -60,6 +61,9 @@ BOARDS: dict[str, ReplicaBoard] = {
             LEGACY_OLDEST,
             LEGACY_NEWEST,
         ),
+        # SiiRU's vendor default skin (issue 20) on the current URL family. REPLICA ONLY: the
+        # board id and page id are invented; no real board of this skin is known.
+        ReplicaBoard("VENDOR_DEMO", "demo_vendor", "벤더 기본 스킨 예시", "vendor", 501),
     )
 }
 
@@ -153,6 +157,8 @@ def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime)
             ],
             licence=None,
         )
+    if board.skin == "vendor":
+        return _vendor_post(seed, board, seq, posted_at, rng, post_title, dept)
     n_photos = rng.choice([0, 0, 0, 1, 1, 2, 3, 4]) if press else rng.choice([0, 0, 0, 0, 1, 2])
     n_files = rng.choice([0, 1, 1, 2, 3, 5]) if press else rng.choice([0, 0, 1, 1, 2, 3, 4, 5])
     return Post(
@@ -176,6 +182,44 @@ def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime)
         licence=rng.choice([1, 1, 1, 1, 2, 3, 4, None]),
         subtitle=corpus.subtitle(rng) if press and rng.random() < 0.8 else None,
         category=corpus.category(rng) if press else None,
+    )
+
+
+VENDOR_LICENCES = (1, 1, 2, 3, 4, 9, 5, None)  # 9: 자유이용, 5: 자유이용 불가 (issue 20)
+VENDOR_STATES = ("접수중", "마감", "진행중")  # a replica choice of 상태 words
+
+
+def _vendor_post(
+    seed: int, board: ReplicaBoard, seq: int, posted_at: datetime, rng, post_title: str, dept: str
+) -> Post:
+    """A post of the vendor default board: a title that may start with `[분류]` and `[상태]`
+    (issue 20), every 공공누리 value including 자유이용 (9) and 자유이용 불가 (5), and a 담당부서
+    and 연락처 as the board's own dt/dd items on some posts (a replica choice)."""
+    prefix = ""
+    if rng.random() < 0.4:
+        prefix += f"[{corpus.category(rng)}] "
+    if rng.random() < 0.3:
+        prefix += f"[{rng.choice(VENDOR_STATES)}] "
+    return Post(
+        board_id=board.board_id,
+        seq=seq,
+        title=prefix + post_title,
+        writer=dept if rng.random() < 0.7 else "관리자",
+        department=dept if rng.random() < 0.5 else None,
+        phone=corpus.phone(rng) if rng.random() < 0.4 else None,
+        posted_at=posted_at,
+        view_count=int(rng.paretovariate(1.3) * 30),
+        paragraphs=None,
+        body_seed=f"{seed}|{board.board_id}|{seq}|body",
+        photos=[
+            Photo(image_token(board.board_id, seq, i, 0), corpus.caption(rng))
+            for i in range(rng.choice([0, 0, 0, 1, 2, 3]))
+        ],
+        attachments=[
+            Attachment(i + 1, corpus.file_name(rng, post_title, i))
+            for i in range(rng.choice([0, 0, 1, 1, 2, 4]))
+        ],
+        licence=rng.choice(VENDOR_LICENCES),
     )
 
 

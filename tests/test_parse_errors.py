@@ -155,11 +155,13 @@ def test_boards_registry():
         ("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy", "gwangju"),
         ("JG_0000000022", "jg788", "공지사항", "notice", "jeonnam-gwangju"),
         ("JG_0000000027", "jg789", "보도자료", "press", "jeonnam-gwangju"),
+        ("VENDOR_DEMO", "demo_vendor", "벤더 기본 스킨 예시", "vendor", "replica"),
     ]
     sites = {b.site: b.base_url for b in BOARDS.values()}
     assert sites == {
         "gwangju": "https://www.gwangju.go.kr",
         "jeonnam-gwangju": "https://www.jeonnam-gwangju.go.kr",
+        "replica": "http://127.0.0.1:8022",
     }
     assert board_by_key("공지사항") is BOARDS["BD_0000000022"]  # a bare name is Gwangju's
     assert board_by_key("보도자료") is BOARDS["BD_0000000027"]

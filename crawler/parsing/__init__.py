@@ -16,11 +16,15 @@ from crawler.parsing.errors import (
 )
 from crawler.parsing.legacy import is_legacy_view, parse_legacy_view
 from crawler.parsing.listing import parse_list
+from crawler.parsing.vendor import parse_vendor_view, vendor_view_document
 from crawler.parsing.view import parse_view as parse_current_view
 
 
 def parse_view(body: bytes, url: str) -> ParsedPost:
     """A view page of any skin, chosen by its URL (the pre-2020 site's URLs differ)."""
+    vendor = vendor_view_document(body, url)  # SiiRU's vendor default skin, by its markup
+    if vendor is not None:
+        return parse_vendor_view(body, url, vendor)
     if is_legacy_view(url):
         return parse_legacy_view(body, url)
     return parse_current_view(body, url)
