@@ -149,3 +149,30 @@ def test_source_text_estimates_the_text_of_a_region_from_source(source, text):
     from crawler.parsing.html import source_text
 
     assert source_text(source.encode(), "div", "board_view_body") == text
+
+
+VENDOR_URL = "http://127.0.0.1:8022/boardView.do?pageId=demo_vendor&boardId=VENDOR_DEMO&seq=501"
+VENDOR_CONTENTS = '<div class="boardContents">첫 문단<br>둘째 줄</div>'
+
+
+def vendor_page(contents: str) -> bytes:
+    from test_parse_vendor import page  # the hand-written vendor default page
+
+    text = page().decode("utf-8")
+    assert VENDOR_CONTENTS in text
+    return text.replace(VENDOR_CONTENTS, f'<div class="boardContents">{contents}</div>').encode()
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [f"<form>{TEXT}</form>", f"<noscript>{TEXT}</noscript>", f"<p><textarea>{TEXT}</textarea></p>"],
+)
+def test_a_vendor_body_with_text_the_parser_did_not_read_fails_the_page(contents):
+    with pytest.raises(IncompletePage):
+        parse_view(vendor_page(contents), VENDOR_URL)
+
+
+@pytest.mark.parametrize("contents", ["", "<p>&nbsp;</p><br>", "<!-- 없음 --><script>x=1</script>"])
+def test_an_empty_vendor_body_still_parses(contents):
+    post = parse_view(vendor_page(contents), VENDOR_URL)
+    assert post.body_text == "" and [p.caption for p in post.images] == ["현장 사진"]

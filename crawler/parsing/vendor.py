@@ -37,6 +37,7 @@ from crawler.parsing.html import (
     labelled_pairs,
     query_param,
     raise_if_alert,
+    raise_if_body_unread,
     read_whole,
     sanitised_html,
     text_of,
@@ -139,6 +140,7 @@ def parse_vendor_view(body: bytes, url: str, doc=None) -> ParsedPost:
     body_text = block_text(contents)
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
+    raise_if_body_unread(body, url, ("div", "boardContents"), body_text, images)
     return assemble_post(
         board_id=board_id,
         seq=seq,
