@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from crawler.items import ListingPage, ParsedPost
+from crawler.parsing.bbs_list import bbs_list_document, parse_bbs_list
+from crawler.parsing.bbs_view import bbs_view_document, parse_bbs_view
 from crawler.parsing.errors import (
     BadLink,
     BadValue,
@@ -15,15 +17,28 @@ from crawler.parsing.errors import (
     UndecodableBody,
 )
 from crawler.parsing.legacy import is_legacy_view, parse_legacy_view
-from crawler.parsing.listing import parse_list
+from crawler.parsing.listing import parse_list as parse_gwangju_list
 from crawler.parsing.view import parse_view as parse_current_view
 
 
 def parse_view(body: bytes, url: str) -> ParsedPost:
-    """A view page of any skin, chosen by its URL (the pre-2020 site's URLs differ)."""
+    """A view page of any skin: the bbs_view family by its markup, then the pre-2020 site by
+    its URL, else today's Gwangju skins."""
+    doc = bbs_view_document(body, url)
+    if doc is not None:
+        return parse_bbs_view(body, url, doc)
     if is_legacy_view(url):
         return parse_legacy_view(body, url)
     return parse_current_view(body, url)
+
+
+def parse_list(body: bytes, url: str) -> ListingPage:
+    """A list page of any skin: the bbs_view family by its markup, else by URL (see
+    `crawler.parsing.listing`)."""
+    doc = bbs_list_document(body, url)
+    if doc is not None:
+        return parse_bbs_list(body, url, doc)
+    return parse_gwangju_list(body, url)
 
 
 def truncated(body: bytes) -> bool:
