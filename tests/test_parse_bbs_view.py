@@ -185,3 +185,36 @@ def test_board_urls_are_the_old_family():
         board.list_url(3, 100)
         == "https://www.jeonnam.go.kr/M7116/boardList.do?menuId=jeonnam0202000000&pageIndex=3"
     )
+
+
+QUOTED = (
+    '<div class="data"><div><span class="itemTitle">작성일</span>'
+    '<span class="name">1999-01-01</span></div></div>'
+    '<div class="download"><ul><li><span class="fileNM">x.hwp</span>'
+    '<a class="mobileDownload" href="/boardDown.do?boardId=M7116&amp;seq=1&amp;fileLinkSeq=9">x</a>'
+    "</li></ul></div>"
+    '<h3 class="view_title">가짜 제목</h3>'
+)
+
+
+def test_markup_quoted_in_the_body_is_not_the_page(state):
+    """A body may hold any markup: its 작성일, files and title are not the post's."""
+    post = _post_with(state, lambda p: not p.attachments)
+    html = view_html(state, post).replace(
+        b'<div class="bbs_view_contnet">', b'<div class="bbs_view_contnet">' + QUOTED.encode()
+    )
+    got = parse_view(html, view_url(post.seq))
+    assert (got.title, got.attachments) == (post.title, ())
+    assert got.posted_at.date() == post.posted_at.date()
+
+
+def test_a_gwangju_page_quoting_bbs_view_markup_stays_a_gwangju_page():
+    state = ReplicaState(posts_per_board=5, seed=1, count_views=False)
+    post = state.listing("BD_0000000022")[0]
+    board = state.board("BD_0000000022")
+    post.paragraphs = ['<div class="bbs_view"><form id="frm"><input id="boardId"></form></div>']
+    html = render.view_page(board, post, page_id=board.page_id, newer=None, older=None)
+    html = html.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    assert '<div class="bbs_view"><form id="frm">' in html  # the markup is there, unescaped
+    got = parse_view(render.served(html), BOARDS["BD_0000000022"].view_url(post.seq, BASE))
+    assert (got.skin, got.title) == ("notice", post.title)

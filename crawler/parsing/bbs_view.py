@@ -39,7 +39,6 @@ FORM_BOARD = CSSSelector("form#frm input#boardId")
 FORM_SEQ = CSSSelector("form#frm input#seq")
 # Another family's view on the same page (a body may quote any markup): not this family's page.
 OTHER_FAMILIES = CSSSelector("div.board_view, form#boardForm, table.board_view")
-TITLE = CSSSelector("h3.view_title")
 DATA = CSSSelector("div.data")
 ITEM_TITLES = CSSSelector("div.data > div > span.itemTitle")
 BODY = CSSSelector("div.bbs_view_contnet")  # sic: the real site's spelling
@@ -89,12 +88,12 @@ def parse_bbs_view(body: bytes, url: str, doc=None) -> ParsedPost:
         seq=_parse_seq(doc, url),
         url=url,
         title=_parse_title(view, url),
-        fields=_parse_fields(view),
+        fields=_parse_fields(view, body_el),
         date_part="작성일 in div.data (span.itemTitle + span.name)",
         body_text=body_text,
         body_html=sanitised_html(text_el, url),
         images=images,
-        attachments=_parse_attachments(view, url),
+        attachments=_parse_attachments(view, body_el, url),
         skin="bbs_view",
         licence=_parse_licence(body_el),
     )
@@ -128,26 +127,35 @@ def _parse_seq(doc, url: str) -> int:
 
 
 def _parse_title(view, url: str) -> str:
-    title = clean_text(
-        _one(TITLE, view, url, "title (div.bbs_view > h3.view_title)").text_content()
-    )
+    """`div.bbs_view > h3.view_title` (a child of the view: a body may hold any markup)."""
+    part = "title (div.bbs_view > h3.view_title)"
+    titles = [c for c in view if c.tag == "h3" and "view_title" in (c.get("class") or "").split()]
+    title = clean_text(titles[0].text_content()) if titles else ""
     if not title:
-        raise DriftError(url, "title (div.bbs_view > h3.view_title)")
+        raise DriftError(url, part)
     return title
 
 
-def _parse_fields(view) -> dict[str, str]:
+def _parse_fields(view, body_el) -> dict[str, str]:
     """Labelled fields: sibling `span.itemTitle` + `span.name` pairs, then any other form the
-    shared label reading knows (`라벨 : 값`, run-together) as a fallback."""
+    shared label reading knows (`라벨 : 값`, run-together) as a fallback. Nothing in the body
+    is read: its text may mention any label."""
     fields: dict[str, str] = {}
     for label_el in ITEM_TITLES(view):
+        if _inside(label_el, body_el):
+            continue
         label = text_of(label_el).rstrip(":").strip()
         value = label_el.getnext()
         if label in LABELS and value is not None and "name" in (value.get("class") or "").split():
             fields.setdefault(LABELS[label], text_of(value))
-    for name, value in collect_fields(DATA(view)).items():
+    data = [d for d in DATA(view) if not _inside(d, body_el)]
+    for name, value in collect_fields(data).items():
         fields.setdefault(name, value)
     return fields
+
+
+def _inside(el, ancestor) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
 
 
 def _parse_body(body_el, url: str) -> tuple[object, tuple[Photo, ...]]:
@@ -196,12 +204,14 @@ def _parse_licence(body_el) -> str | None:
     return None
 
 
-def _parse_attachments(view, url: str) -> tuple[Attachment, ...]:
+def _parse_attachments(view, body_el, url: str) -> tuple[Attachment, ...]:
     """Files: the name in `span.fileNM`, the `a.mobileDownload` link, its `fileLinkSeq` as the
     file number. The javascript preview/listen buttons are not files. The declared size
     (`span.fileSize`) is not kept: `Attachment` has no field for it yet."""
     files = []
     for item in FILE_ITEMS(view):
+        if _inside(item, body_el):
+            continue  # a body may quote any markup: files are the page's, not the text's
         links, names = FILE_LINK(item), FILE_NAME(item)
         if not links:
             if names:
