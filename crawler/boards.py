@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 BASE_URL = "https://www.gwangju.go.kr"
 POLITE_DELAY = 1.05  # seconds between requests to one site: ≥ 1 s between arrivals
 MIN_DELAY = 1.0  # the least a site off this machine gets; only loopback (the replica) may go lower
+MAX_SECONDS = 86_400.0  # the most any delay, timeout or wait may be: a day (inf hung a crawl)
 
 
 def is_loopback(url: str) -> bool:

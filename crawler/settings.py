@@ -8,8 +8,10 @@ BOT_NAME = "sijeong"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
+# ASCII only: an HTTP field value (a Korean word here reached the site as mojibake).
 USER_AGENT = (
-    "sijeong/0.1 (archive of the 시정소식 board; +https://github.com/sijeong-archive/sijeong)"
+    "sijeong/0.1 (archive of the Gwangju city news board; "
+    "+https://github.com/sijeong-archive/sijeong)"
 )
 ROBOTSTXT_OBEY = True
 # robots.txt rules for sijeong apply even under a User-Agent given with --user-agent

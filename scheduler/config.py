@@ -33,7 +33,6 @@ the defaults above apply. A bad file is one clear line naming the key, never a t
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -43,7 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.agent import checked_user_agent
-from crawler.boards import MIN_DELAY, is_loopback
+from crawler.boards import MAX_SECONDS, MIN_DELAY, is_loopback
 from crawler.origins import checked_base_url
 
 ENV_CONFIG = "SIJEONG_CONFIG"
@@ -163,9 +162,13 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None) -> Config:
         raise ConfigError(f"{where}crawl.db must be a database URL string")
     delay = crawl.get("delay")
     if delay is not None and (
-        not isinstance(delay, int | float) or isinstance(delay, bool) or not 0 <= delay < math.inf
-    ):
-        raise ConfigError(f"{where}crawl.delay must be a number of seconds, 0 or more")
+        not isinstance(delay, int | float)
+        or isinstance(delay, bool)
+        or not 0 <= delay <= MAX_SECONDS
+    ):  # `not 0 <= delay` is also true of NaN
+        raise ConfigError(
+            f"{where}crawl.delay must be a number of seconds, 0 to {MAX_SECONDS:g} (a day)"
+        )
     if delay is not None and delay < MIN_DELAY and not (base_url and is_loopback(str(base_url))):
         raise ConfigError(
             f"{where}crawl.delay must be {MIN_DELAY:g} s or more unless crawl.base_url is a "

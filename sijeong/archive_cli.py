@@ -22,12 +22,14 @@ from archive.backup import backup_archive
 from archive.check import CheckReport, check_archive, counted
 from archive.copy import CopyFailed, CopyMismatch, CopyResult, copy_archive
 from archive.db import SUPPORTED_URLS, display_url
-from archive.refs import MAX_ID, parse_when
+from archive.refs import parse_when
 from archive.storage import Store
 from archive.views import run_json
 from sijeong import archive_output as output
+from sijeong.boards_cli import board_ref
 from sijeong.config import ENV_DB, db_url
 from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.params import COUNT, ID
 from sijeong.printable import printable
 
 db_option = click.option(
@@ -94,31 +96,6 @@ def reading_session(db: str | None) -> Iterator[Session]:
                 engine.dispose()
 
 
-class Number(click.ParamType):
-    """A whole number from `low` to MAX_ID (what the archive's INTEGER columns hold); anything
-    else is one line and exit 2, as every usage error (click's own would add the usage text)."""
-
-    name = "integer"
-
-    def __init__(self, low: int):
-        self.low = low
-
-    def convert(self, value, param, ctx) -> int:
-        if isinstance(value, int):
-            number = value
-        else:
-            text = str(value).strip()
-            number = int(text) if text.isascii() and text.isdigit() else -1
-        if not self.low <= number <= MAX_ID:
-            name = param.opts[0] if param is not None else "the number"
-            raise UsageError(f"{name} takes a number from {self.low} to {MAX_ID:,}, not {value!r}")
-        return number
-
-
-COUNT = Number(0)  # --limit, --offset: 0 and up
-ID = Number(1)  # run ids, version numbers: 1 and up
-
-
 def when_option(text: str | None) -> date | datetime | None:
     try:
         return None if text is None else parse_when(text)
@@ -127,7 +104,7 @@ def when_option(text: str | None) -> date | datetime | None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", callback=board_ref)
 @click.option(
     "--as-of",
     metavar="DATE",
@@ -139,7 +116,8 @@ def when_option(text: str | None) -> date | datetime | None:
 def show(ref: str, as_of: str | None, fmt: str, db: str | None) -> None:
     """Show a post: now, or as it was on a date.
 
-    REF is a seq on 공지사항 (16222), BOARD:SEQ (BD_0000000022:16222) or the post's URL.
+    REF is a seq on 공지사항 (16222), BOARD:SEQ (BD_0000000022:16222 or 공지사항:16222;
+    see `sijeong boards`) or the post's URL.
 
     \b
     Example:
@@ -156,7 +134,7 @@ def show(ref: str, as_of: str | None, fmt: str, db: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", callback=board_ref)
 @format_option
 @db_option
 def history(ref: str, fmt: str, db: str | None) -> None:
@@ -179,7 +157,7 @@ def history(ref: str, fmt: str, db: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", callback=board_ref)
 @click.option("--from", "from_version", type=ID, help="Older version number.")
 @click.option("--to", "to_version", type=ID, help="Newer version number.")
 @db_option

@@ -9,6 +9,7 @@ import click
 
 from sijeong import __version__
 from sijeong.archive_cli import changes, db_group, diff, history, runs, show
+from sijeong.boards_cli import boards
 from sijeong.crawl_cli import crawl
 from sijeong.demo_cli import demo
 from sijeong.dump_cli import dump_command
@@ -42,6 +43,7 @@ cli.add_command(reparse_command)
 cli.add_command(dump_command)
 cli.add_command(demo)
 cli.add_command(schedule_command)
+cli.add_command(boards)
 
 
 def main() -> None:

@@ -12,12 +12,14 @@ from rich.console import Console
 
 from archive.lock import CrawlLockHeld
 from crawler.agent import checked_user_agent
-from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, board_by_key, is_loopback
+from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, is_loopback
 from crawler.origins import checked_base_url
 from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
+from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
 from sijeong.errors import EXIT_LOCKED, UsageError
+from sijeong.params import Seconds, Size, Slice, Whole
 from sijeong.printable import printable
 
 
@@ -39,6 +41,7 @@ from sijeong.printable import printable
 @click.option(
     "--slice",
     "slice_",
+    type=Slice(),
     metavar="N|all",
     help="verify: posts re-checked tonight (default: enough for all within 30 nights), or all.",
 )
@@ -47,11 +50,13 @@ from sijeong.printable import printable
 )
 @click.option(
     "--delay",
-    type=float,
+    type=Seconds(),
     metavar="S",
     help="Seconds between requests (default 1.05, never under 1 s but for a loopback --base-url).",
 )
-@click.option("--timeout", type=float, metavar="S", help="Seconds a request may take (default 30).")
+@click.option(
+    "--timeout", type=Seconds(), metavar="S", help="Seconds a request may take (default 30)."
+)
 @click.option(
     "--user-agent",
     metavar="TEXT",
@@ -65,13 +70,14 @@ from sijeong.printable import printable
 )
 @click.option(
     "--max-file-size",
+    type=Size(),
     metavar="SIZE",
     help="Skip files larger than this: bytes, or with K, M or G (default 64M).",
 )
 @click.option(
     "--confirm-deletions",
     "confirm",
-    type=click.IntRange(min=1),
+    type=Whole(1),
     metavar="K",
     help="Runs that must see an unlisted post's 'no such post' page before it is deleted "
     "(default 2).",
@@ -107,7 +113,7 @@ from sijeong.printable import printable
 )
 @click.option(
     "--heartbeat-ttl",
-    type=click.FloatRange(min=1),
+    type=Seconds(low=1),
     default=10.0,
     show_default=True,
     metavar="S",
@@ -115,7 +121,7 @@ from sijeong.printable import printable
 )
 @click.option(
     "--wait",
-    type=float,
+    type=Seconds(),
     default=60.0,
     show_default=True,
     metavar="S",
@@ -168,7 +174,7 @@ def crawl(
         _check_delay_floor(delay, options.boards, base_url, sites if distributed else {})
     options = replace(
         options,
-        max_file_size=parse_size(max_file_size) if max_file_size else None,
+        max_file_size=max_file_size,
         confirm_deletions=confirm,
         user_agent=_user_agent(user_agent),
     )
@@ -194,25 +200,12 @@ def crawl(
 
 
 def _options(boards, mode, slice_, base_url, delay, timeout, no_files, url) -> CrawlOptions:
-    try:
-        board_ids = tuple(dict.fromkeys(board_by_key(b).board_id for b in boards))
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    board_ids = known_board_ids(boards)
     if base_url is not None:
         base_url = _site("--base-url", base_url)
     if slice_ is not None and mode != "verify":
         raise UsageError("--slice is for --mode verify")
-    verify_slice = None
-    if slice_ == "all":
-        verify_slice = 0
-    elif slice_ is not None:
-        if not slice_.isdigit() or int(slice_) < 1:
-            raise UsageError(f"--slice takes a number of posts or 'all', not {slice_!r}")
-        verify_slice = int(slice_)
-    for name, value in (("--delay", delay), ("--timeout", timeout)):
-        if value is not None and value < 0:
-            raise UsageError(f"{name} must be 0 or more seconds")
-    options = dict(db_url=url, mode=mode, verify_slice=verify_slice, files=not no_files)
+    options = dict(db_url=url, mode=mode, verify_slice=slice_, files=not no_files)
     if board_ids:
         options["boards"] = board_ids
     if base_url:
@@ -293,17 +286,6 @@ def _cluster(distributed, worker, redis_url, prefix, sites: dict[str, str], hear
             f"a distributed crawl needs pip install 'sijeong[distributed]' ({exc})"
         ) from None
     return Cluster(redis_url, prefix or "sijeong:crawl:", tuple(sites.items()), heartbeat_ttl)
-
-
-def parse_size(text: str) -> int:
-    """'64M' → 67108864; bytes, or a number with K, M or G (powers of 1024)."""
-    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-    number, unit = text.strip().upper().removesuffix("B").removesuffix("I"), ""
-    if number and number[-1] in "KMG":
-        number, unit = number[:-1], number[-1]
-    if not number.isdigit() or int(number) < 1:
-        raise UsageError(f"--max-file-size takes a size like 500K or 64M, not {text!r}")
-    return int(number) * units[unit]
 
 
 def _report(result: CrawlResult, as_json: bool) -> None:

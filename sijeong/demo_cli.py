@@ -21,6 +21,7 @@ from rich.console import Console
 
 from replica import ReplicaServer, ReplicaState
 from sijeong.errors import UsageError
+from sijeong.params import Whole
 
 NOTICE = "BD_0000000022"
 EDITED_TITLE = "[수정] 2026년 시내버스 노선 개편 안내 (운행 시간 변경)"
@@ -37,7 +38,7 @@ class DemoFailed(click.ClickException):
 @click.command()
 @click.option(
     "--posts",
-    type=click.IntRange(min=10, max=5000),
+    type=Whole(10, 5000),
     default=300,
     show_default=True,
     help="Posts per board on the replica.",
@@ -48,7 +49,7 @@ class DemoFailed(click.ClickException):
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to put the archive and the dump (default: a new folder under /tmp).",
 )
-@click.option("--seed", type=int, default=1, show_default=True, help="The replica's seed.")
+@click.option("--seed", type=Whole(0), default=1, show_default=True, help="The replica's seed.")
 def demo(posts: int, folder: Path | None, seed: int) -> None:
     """Run the whole archive offline: replica → crawl → search → edit → history → dump.
 

@@ -8,11 +8,20 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from archive.dump import FORMATS, DumpOptions, DumpRefused, check_out_dir, dump, verify
-from archive.dump.manifest import UnsafeManifest
+from archive.dump import (
+    FORMATS,
+    BadManifest,
+    DumpOptions,
+    DumpRefused,
+    check_out_dir,
+    dump,
+    verify,
+)
 from sijeong import __version__
-from sijeong.archive_cli import COUNT, db_option, progress_line, reading_session, when_option
+from sijeong.archive_cli import db_option, progress_line, reading_session, when_option
+from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.params import COUNT
 from sijeong.printable import printable
 
 
@@ -39,7 +48,8 @@ def _formats(text: str) -> tuple[str, ...]:
     "boards",
     multiple=True,
     metavar="B",
-    help="Only this board id (e.g. BD_0000000027); repeatable.",
+    callback=archived_board_ids,
+    help="Only this board: id or name (BD_0000000027, 보도자료); repeatable.",
 )
 @click.option(
     "--since",
@@ -133,7 +143,7 @@ def _verify(out_dir: Path) -> None:
         raise UsageError(f"{out_dir} is not a directory")
     try:
         result = verify(out_dir)
-    except UnsafeManifest as exc:
+    except BadManifest as exc:
         raise click.ClickException(printable(str(exc))) from None
     for problem in result.problems:
         click.echo(printable(problem), err=True)

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from archive.lock import CrawlLockHeld
-from crawler.boards import board_by_key
 from crawler.reparse import ReparseOptions, ReparseResult, reparse
 from sijeong.archive_cli import database_errors, db_option, progress_line, when_option
+from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
-from sijeong.errors import EXIT_LOCKED, UsageError
+from sijeong.errors import EXIT_LOCKED
 from sijeong.printable import printable
 
 
@@ -51,10 +51,7 @@ def reparse_command(boards, since, as_json, db) -> None:
         sijeong reparse --json
     """
     url = db_url(db)
-    try:
-        board_ids = tuple(dict.fromkeys(board_by_key(b).board_id for b in boards))
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    board_ids = known_board_ids(boards)
     options = ReparseOptions(db_url=url, boards=board_ids, since=when_option(since))
     console = Console(stderr=True, highlight=False)
     try:

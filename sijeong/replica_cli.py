@@ -8,10 +8,12 @@ import signal
 
 import click
 
+from archive.refs import MAX_ID
 from replica import ReplicaClient, ReplicaError, ReplicaServer, ReplicaState
 from replica.server import NotLoopback
 from replica.state import BOARDS
 from sijeong.errors import UsageError
+from sijeong.params import Whole
 
 DEFAULT_PORT = 8022
 DEFAULT_BOARD = "BD_0000000022"
@@ -28,11 +30,14 @@ def _client(url: str | None) -> ReplicaClient:
 def _ref(ref: str) -> tuple[str, int]:
     board, _, seq = ref.rpartition(":")
     board = board or DEFAULT_BOARD
-    if board not in BOARDS or not seq.isdigit():
+    # ASCII digits, short: int() takes other scripts' digits and fails past 4,300 of them
+    number = int(seq) if seq.isascii() and seq.isdigit() and len(seq) <= 10 else 0
+    if board not in BOARDS or not 1 <= number <= MAX_ID:
+        shown = ref if len(ref) <= 40 else ref[:40] + "…"
         raise UsageError(
-            f"not a replica post: {ref!r} (use SEQ or BOARD:SEQ, e.g. {DEFAULT_BOARD}:13005)"
+            f"not a replica post: {shown!r} (use SEQ or BOARD:SEQ, e.g. {DEFAULT_BOARD}:13005)"
         )
-    return board, int(seq)
+    return board, number
 
 
 def _print(data) -> None:
@@ -67,21 +72,21 @@ url_option = click.option(
     "--port",
     default=DEFAULT_PORT,
     show_default=True,
-    type=click.IntRange(0, 65535),
+    type=Whole(0, 65535),
     help="Port (0 picks a free one).",
 )
 @click.option(
     "--posts",
     default=3000,
     show_default=True,
-    type=click.IntRange(1, 200_000),
+    type=Whole(1, 200_000),
     help="Seeded posts per board.",
 )
 @click.option(
     "--seed",
     default=1,
     show_default=True,
-    type=int,
+    type=Whole(0),
     help="Seed: the same seed serves the same site.",
 )
 @click.option(
@@ -166,7 +171,7 @@ def add(url, board, title, body, attachments) -> None:
 )
 @click.option(
     "--replace-file",
-    type=int,
+    type=Whole(1),
     metavar="FILE_SN",
     help="Replace attachment FILE_SN with new bytes, same name.",
 )
@@ -215,7 +220,9 @@ def restore(url, ref) -> None:
 @replica.command()
 @url_option
 @click.argument("ref")
-@click.option("--by", default=1, show_default=True, type=int, help="How many views to add.")
+@click.option(
+    "--by", default=1, show_default=True, type=Whole(1, 1_000_000), help="How many views to add."
+)
 def views(url, ref, by) -> None:
     """Add views to a post, as readers would.
 

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from archive import search as search_archive
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
-from sijeong.archive_cli import COUNT, db_option, reading_session, when_option
+from sijeong.archive_cli import db_option, reading_session, when_option
 from sijeong.archive_output import console, local, print_json, site_text
+from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
+from sijeong.params import COUNT
 from sijeong.printable import printable, printable_row
 
 # PostgreSQL: how long the table caption's count may take before it is left out (a common long
@@ -41,7 +43,12 @@ COLUMNS = (
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
-@click.option("--board", metavar="B", help="Only this board (e.g. BD_0000000027).")
+@click.option(
+    "--board",
+    metavar="B",
+    callback=archived_board_ids,
+    help="Only this board: id or name (BD_0000000027, 보도자료; see `sijeong boards`).",
+)
 @click.option("--author", metavar="A", help="Only posts whose author contains this.")
 @click.option("--since", metavar="DATE", help="Only posts dated on or after this day (Seoul).")
 @click.option("--until", metavar="DATE", help="Only posts dated on or before this day (Seoul).")

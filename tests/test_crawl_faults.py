@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 import pytest
 from crawl_support import NOTICE, ROOT, archived_seqs, board_requests, crawl, query
 
+from crawler.agent import checked_user_agent
 from crawler.middlewares import retry_after
+from crawler.settings import USER_AGENT
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 from replica.client import ReplicaError
 
@@ -367,8 +369,10 @@ def test_a_firewall_refusing_every_request_is_blocked_with_a_way_out(tmp_path, s
     assert result.summary["status"] == "blocked"
     (line,) = result.stderr.splitlines()
     assert "HTTP 403" in line and "--user-agent" in line and "user_agent" in line
-    agents = {r.user_agent for r in board_requests(site.state)}
-    assert agents and all(a.startswith("sijeong/") for a in agents)  # honest by default
+    # Honest by default: the project's name and URL, arriving as sent (an HTTP field value is
+    # ASCII: a Korean word in it reached the site as mojibake).
+    assert {r.user_agent for r in board_requests(site.state)} == {USER_AGENT}
+    assert checked_user_agent(USER_AGENT) == USER_AGENT and "sijeong" in USER_AGENT
     assert archived_seqs(db) == set()
 
 

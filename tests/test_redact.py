@@ -180,3 +180,55 @@ def test_redacting_twice_finds_nothing_more_and_never_raises(value):
 )
 def test_invisible_characters_and_empty_tags_do_not_hide_a_number(html, redacted):
     assert Redactor().html(html) == redacted
+
+
+# Every dash a reader reads as one: Unicode's dash punctuation (Pd) and the minus signs.
+DASHES = [
+    "-", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\uff0d",
+    "\ufe63", "\ufe58", "\u2e3a", "\u02d7", "\u2796", "\u058a", "\u1806", "\ufe31",
+]  # fmt: skip
+JOINED = [
+    ("전화 010{d}1234{d}5678 끝", "전화 [전화번호] 끝"),
+    ("전화 02 {d} 123 {d} 4567 끝", "전화 [전화번호] 끝"),
+    ("팩스 063{d}  222 {d}4567", "팩스 [전화번호]"),
+]
+
+
+@pytest.mark.parametrize("dash", DASHES, ids=lambda d: f"U+{ord(d):04X}")
+@pytest.mark.parametrize(("form", "redacted"), JOINED)
+def test_a_phone_number_joined_by_any_dash_is_masked(form, redacted, dash):
+    assert Redactor().text(form.format(d=dash)) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("전화 010--1234--5678 끝", "전화 [전화번호] 끝"),
+        ("전화 010 —— 1234 —— 5678 끝", "전화 [전화번호] 끝"),
+        # a phone number written with dots, on its own, is still one
+        ("전화 010.1234.5678 끝", "전화 [전화번호] 끝"),
+        ("전화 02.123.4567.", "전화 [전화번호]."),
+        # dotted numbers: versions, dates, addresses, section numbers are kept whole
+        ("2025.12.09", "2025.12.09"),
+        ("1.2.3", "1.2.3"),
+        ("날짜 2025. 12. 09.", "날짜 2025. 12. 09."),
+        ("버전 1.031.123.4567", "버전 1.031.123.4567"),
+        ("버전 031.1234.5678.9", "버전 031.1234.5678.9"),
+        ("IP 10.062.613.2222", "IP 10.062.613.2222"),
+        ("1.02.123.4567 판", "1.02.123.4567 판"),
+        ("v0.02.123.4567", "v0.02.123.4567"),
+        ("제 2.010.1234.5678.1 조", "제 2.010.1234.5678.1 조"),
+    ],
+)
+def test_dashes_and_dots(text, redacted):
+    assert Redactor().text(text) == redacted
+
+
+def test_every_dash_punctuation_character_reads_as_a_dash():
+    import sys
+    import unicodedata
+
+    from archive.dump.redact import _DASHES
+
+    pd = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"}
+    assert pd - {"-"} <= set(_DASHES), unicodedata.unidata_version  # a newer Unicode adds some

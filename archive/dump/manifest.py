@@ -1,8 +1,9 @@
 """A dump's manifest.json and datapackage.json, and `--verify`: every checksum and count again.
 
 manifest.json lists every other file of the dump as `{path, sha256, bytes, rows}` (rows: data
-rows, or null for datapackage.json). It cannot list itself; a damaged manifest fails to parse,
-which `verify` reports as a mismatch too.
+rows, or null for datapackage.json). It cannot list itself. `read_manifest` is the one reader:
+a manifest comes with the dump, from whoever made it, so anything but that shape (not JSON,
+binary, huge, wrong types, keys missing, a path outside the dump) is a `BadManifest`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,6 +27,8 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "sqlite": "application/vnd.sqlite3",
 }
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest lists a few dozen files: a few KiB
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_of(path: Path) -> str:
@@ -111,7 +115,11 @@ def count_rows(path: Path) -> int:
     raise ValueError(f"not a dump file: {path.name}")
 
 
-class UnsafeManifest(ValueError):
+class BadManifest(ValueError):
+    """A manifest.json that is not one a dump writes; its message is one line."""
+
+
+class UnsafeManifest(BadManifest):
     """A manifest naming a file outside its dump: `verify` reads nothing then."""
 
 
@@ -132,6 +140,69 @@ def listed_file(out_dir: Path, listed: object) -> Path:
 
 
 @dataclass(frozen=True)
+class ManifestEntry:
+    """One file a manifest lists: `listed` as written, `path` inside the dump."""
+
+    listed: str
+    path: Path
+    sha256: str
+    bytes: int
+    rows: int | None
+
+
+def read_manifest(out_dir: Path) -> list[ManifestEntry]:
+    """The files `out_dir`'s manifest lists, checked for shape and type; BadManifest if the
+    manifest is missing, not UTF-8 JSON, over MAX_MANIFEST_BYTES or not a manifest's shape, and
+    UnsafeManifest if it lists a path outside `out_dir`. Reads no listed file."""
+    path = out_dir / MANIFEST
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise BadManifest(f"{MANIFEST}: missing") from None
+    except OSError as exc:
+        raise BadManifest(f"{MANIFEST}: unreadable: {exc.strerror or exc}") from None
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise BadManifest(f"{MANIFEST}: larger than {MAX_MANIFEST_BYTES:,} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise BadManifest(f"{MANIFEST}: not UTF-8 text") from None
+    except (ValueError, RecursionError) as exc:
+        raise BadManifest(f"{MANIFEST}: not JSON: {str(exc)[:100]}") from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        raise BadManifest(f'{MANIFEST}: not a dump manifest (no "files" list)')
+    return [_entry(out_dir, number, item) for number, item in enumerate(files, start=1)]
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def _entry(out_dir: Path, number: int, item: object) -> ManifestEntry:
+    where = f"{MANIFEST}: file {number}"
+    if not isinstance(item, dict):
+        raise BadManifest(f"{where} is not an object")
+    missing = [key for key in ("path", "sha256", "bytes", "rows") if key not in item]
+    if missing:
+        raise BadManifest(f"{where} has no {missing[0]!r}")
+    sha256, size, rows = item["sha256"], item["bytes"], item["rows"]
+    if not (isinstance(sha256, str) and _SHA256.fullmatch(sha256)):
+        raise BadManifest(f"{where}: sha256 must be 64 lowercase hex digits")
+    if not _count(size):
+        raise BadManifest(f"{where}: bytes must be a whole number, 0 or more")
+    if rows is not None and not _count(rows):
+        raise BadManifest(f"{where}: rows must be a whole number, 0 or more, or null")
+    path = listed_file(out_dir, item["path"])
+    return ManifestEntry(item["path"], path, sha256, size, rows)
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True)
 class Verification:
     checked: int
     problems: list[str]
@@ -143,40 +214,33 @@ class Verification:
 
 def verify(out_dir: Path) -> Verification:
     """Re-hash and re-count every file the manifest lists; any difference is a problem.
-    Raises UnsafeManifest, before reading any file, if it lists one outside `out_dir`."""
-    try:
-        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        files = manifest["files"]
-        paths = [listed_file(out_dir, entry["path"]) for entry in files]
-    except UnsafeManifest:
-        raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return Verification(0, [f"{MANIFEST}: unreadable ({exc.__class__.__name__}: {exc})"])
+    Raises BadManifest (UnsafeManifest for a file outside `out_dir`) before reading any file
+    if the manifest is not one a dump writes."""
+    entries = read_manifest(out_dir)
     problems: list[str] = []
     listed = {MANIFEST}
-    for entry, path in zip(files, paths, strict=True):
-        listed.add(entry["path"])
-        if not path.is_file():
-            problems.append(f"{entry['path']}: missing")
+    for entry in entries:
+        listed.add(entry.listed)
+        if not entry.path.is_file():
+            problems.append(f"{entry.listed}: missing")
             continue
-        if path.stat().st_size != entry["bytes"]:
-            problems.append(
-                f"{entry['path']}: {path.stat().st_size} bytes, manifest says {entry['bytes']}"
-            )
-        if sha256_of(path) != entry["sha256"]:
-            problems.append(f"{entry['path']}: sha256 differs from the manifest")
+        size = entry.path.stat().st_size
+        if size != entry.bytes:
+            problems.append(f"{entry.listed}: {size} bytes, manifest says {entry.bytes}")
+        if sha256_of(entry.path) != entry.sha256:
+            problems.append(f"{entry.listed}: sha256 differs from the manifest")
             continue  # a damaged file may not parse: the checksum already says it all
-        if entry["rows"] is not None:
+        if entry.rows is not None:
             try:
-                rows = count_rows(path)
+                rows = count_rows(entry.path)
             except Exception as exc:  # any reader's failure is this file's problem
-                problems.append(f"{entry['path']}: unreadable ({exc})")
+                problems.append(f"{entry.listed}: unreadable ({exc})")
                 continue
-            if rows != entry["rows"]:
-                problems.append(f"{entry['path']}: {rows} rows, manifest says {entry['rows']}")
+            if rows != entry.rows:
+                problems.append(f"{entry.listed}: {rows} rows, manifest says {entry.rows}")
     extra = sorted(p.name for p in out_dir.iterdir() if p.name not in listed)
     problems += [f"{name}: not in the manifest" for name in extra]
-    return Verification(len(files), problems)
+    return Verification(len(entries), problems)
 
 
 TABLE_NAMES = tuple(t.name for t in TABLES)

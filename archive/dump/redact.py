@@ -5,10 +5,10 @@ Masked, in titles, subtitles, bodies (text and HTML), photo captions and attachm
 - resident registration numbers (주민등록번호 shapes: `YYMMDD-NNNNNNN`, 7th digit 1–8) → `[주민번호]`
 - e-mail addresses → `[이메일]`
 - telephone numbers (area codes 02, 0xx, mobile 01x, 070, 050x, or +82 without the 0; with
-  `-`, `.`, spaces or nothing between the parts) → `[전화번호]`
+  one or two dashes, a dot, spaces or nothing between the parts) → `[전화번호]`
 
 Text is read as a reader sees it: full-width characters as their ASCII forms (`０１０`, `＠`),
-every dash (`–`, `—`, `－`, `−`) as `-`, NBSP and the other wide spaces as a space, zero-width
+every dash (Unicode's dash punctuation, `–`, `—`, `－`, and the minus signs `−`, `˗`, `➖`) as `-`, NBSP and the other wide spaces as a space, zero-width
 characters as nothing; in HTML, inline tags (`010-<b>1234</b>-5678`) and entities (`&nbsp;`)
 do not split a number, while a block or line break does. The HTML is then written back with
 the masks in place (the tags stay; the text a mask replaced is removed from them). `alt` text
@@ -17,7 +17,9 @@ is masked too.
 Kept: the department and phone fields (the city's official contact for the post), and in the
 text the post's own official number (its `phone` field) wherever it appears, in any of the
 forms above. Numbers without a leading 0 (e.g. 1588-xxxx call centres) are not telephone shapes
-here and are kept.
+here and are kept, and so are dotted numbers longer than a telephone number's three parts
+(versions `1.031.123.4567`, addresses `10.062.613.2222`, section numbers): a dotted telephone
+shape counts only on its own.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from archive.dump.tables import ATTACHMENTS, POSTS, VERSIONS, Table
 KINDS = ("rrn", "email", "phone")
 MASKS = {"rrn": "[주민번호]", "email": "[이메일]", "phone": "[전화번호]"}
 _GAP = r"[ \t]{0,3}"  # spaces a reader skips around a separator
-_SEP = rf"(?:{_GAP}[-.]{_GAP}|[ \t]{{1,3}})?"
+_SEP = rf"(?:{_GAP}(?:-{{1,2}}|\.){_GAP}|[ \t]{{1,3}})?"
 _RRN_SEP = rf"(?:{_GAP}-{_GAP}|[ \t]{{1,3}})?"
 _AREA = r"(?:2|[3-6][1-5]|1[016789]|70|50[0-9])"
 # Order matters: a resident number would otherwise read as two telephone-like digit runs.
@@ -44,8 +46,8 @@ PATTERNS = {
     ),
     "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     "phone": re.compile(
-        rf"(?<![0-9+-])(?:\+82{_SEP}(?:\(0\){_GAP})?{_AREA}|\(?0{_AREA}\)?){_SEP}"
-        rf"[0-9]{{3,4}}{_SEP}[0-9]{{4}}(?![0-9-])"
+        rf"(?<![0-9+-])(?<![0-9]\.)(?:\+82{_SEP}(?:\(0\){_GAP})?{_AREA}|\(?0{_AREA}\)?){_SEP}"
+        rf"[0-9]{{3,4}}{_SEP}[0-9]{{4}}(?![0-9-])(?!\.[0-9])"
     ),
 }
 TEXT_FIELDS = {
@@ -55,7 +57,12 @@ TEXT_FIELDS = {
 }
 HTML_FIELDS = frozenset({"body_html"})
 
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+# Unicode's dash punctuation (category Pd, Unicode 14) and the minus signs.
+_DASHES = (
+    "\u058a\u05be\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2e17\u2e1a\u2e3a\u2e3b"
+    "\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
+    "\u2212\u02d7\u2796\u207b\u208b"
+)
 _SPACES = (
     "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 )

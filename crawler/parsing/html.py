@@ -27,18 +27,26 @@ from crawler.parsing.errors import (
 )
 from safehtml import sanitise
 
-ALERT = re.compile(r"alert\(\s*(['\"])(.*?)\1\s*\)", re.S)
-# The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a
-# 게시물/게시글 that is 삭제(된/되었거나 …) or 존재하지 않(는), either way round …
+# A JS string literal, one line, escapes kept: each try stops at its quote or line end, so a
+# script of 30,000 unclosed `alert('` costs one pass (`(.*?)\1` over re.S took minutes).
+ALERT = re.compile(r"""alert\(\s*(?:'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)")\s*\)""")
+# The CMS's wording for a deleted or unknown seq is not known from a saved page: accept a whole
+# alert that says only that a 게시물/게시글 is 삭제(된/되었거나 …) or 존재하지 않(는), either way
+# round. An alert that says that and anything else (점검, 로그인, "… 아님", "…이 아닙니다") is a
+# failed page: the post may well exist, and a deletion is only recorded on the site's word.
+_GONE_ADJECTIVE = r"(?:이미\s*)?(?:삭제(?:된|되었거나|됐거나)|존재하지\s*않(?:는|거나))"
+_GONE_VERB = r"(?:이미\s*)?(?:삭제(?:되었|됐)|존재하지\s*않)습니다"
 _GONE = re.compile(
-    r"(?:삭제|존재하지\s*않)[가-힣\s]{0,16}?(?:게시물|게시글)"
-    r"|(?:게시물|게시글)(?:이|은|가)?\s*(?:이미\s*)?(?:삭제|존재하지\s*않)"
+    r"\s*(?:해당|요청하신|선택하신)?\s*(?:"
+    rf"{_GONE_ADJECTIVE}(?:\s*{_GONE_ADJECTIVE})?\s*(?:게시물|게시글)\s*입니다"
+    rf"|(?:게시물|게시글)(?:이|은|가)?\s*(?:삭제되었거나\s*)?{_GONE_VERB}"
+    r")\s*[.!]?\s*"
 )
-# … unless the alert says why the page was refused: that post may well exist.
-_REFUSED = re.compile(r"권한|점검|로그인|오류|에러|실패|비밀|잠시|차단|제한|인증")
 _WS = re.compile(r"\s+")
-_COMMENTS = re.compile(r"<!--.*?-->", re.S)
-_TAGS = re.compile(r"<[^>]*>")
+# A tag as source_text reads it: `<` then a letter, `/`, `!` or `?` (else a browser shows the
+# `<`), up to the next `>` — never past another `<`, so a page of unclosed tags stays linear.
+_SOURCE_TAGS = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 BLOCKS = {
     "p",
     "div",
@@ -132,22 +140,74 @@ def document(body: bytes, url: str):
 def read_whole(doc, body: bytes) -> bool:
     """Whether the document holds (nearly) all the text of the page's source: the check behind
     an empty body, which is either a post without text or a page the parser stopped reading."""
-    source = _COMMENTS.sub("", decode(body, ""))
-    source = html.unescape(_TAGS.sub(" ", source))
+    source = _without_spans(decode(body, ""), "<!--", "-->")
+    source = html.unescape(_SOURCE_TAGS.sub(" ", source))
     wanted = len("".join(source.split()))
     return len("".join(doc.text_content().split())) >= 0.9 * wanted
 
 
-def source_text_after(body: bytes, start: bytes, end: bytes) -> str:
-    """The text of the page's source between the first `start` and the `end` after it (tags,
-    comments and whitespace removed): what a body cell held before any parser read it."""
-    at = body.find(start)
-    if at < 0:
+def source_text(body: bytes, tag: str, class_name: str) -> str:
+    """An estimate, from the page's source alone, of the text of the first `tag` element whose
+    class holds `class_name`: what a browser would show of it (comments, scripts and styles
+    removed; tags removed; entities read; NFC, no invisible characters, no whitespace). The
+    check behind an empty body asks it: source text that the parsed body lacks was not read.
+
+    Linear in the page's size whatever the page holds (no regex that backtracks over it)."""
+    text = decode(strip_controls(body), "")
+    for start, end in (("<!--", "-->"), ("<script", "</script"), ("<style", "</style")):
+        text = _without_spans(text, start, end)
+    # Each start tag's attributes, then its class: one quantifier per pattern, each stopping at
+    # the next `<` or quote, so a start tag of 20,000 attributes is one pass (nested ones took
+    # minutes).
+    for found in re.finditer(rf"<{tag}\b([^<>]*)>", text, re.I):
+        value = _CLASS.search(found.group(1))
+        if value and class_name in (value.group(1) or value.group(2) or value.group(3)).split():
+            break
+    else:
         return ""
-    stop = body.find(end, at)
-    chunk = body[at + len(start) : stop if stop >= 0 else len(body)]
-    text = html.unescape(_TAGS.sub(" ", _COMMENTS.sub("", chunk.decode("utf-8", "replace"))))
-    return "".join(text.split()).replace("\ufffd", "")
+    depth, at = 1, found.end()
+    for edge in re.compile(rf"<(/?){tag}\b[^<>]*>", re.I).finditer(text, at):
+        depth += -1 if edge.group(1) else 1
+        if depth == 0:
+            text = text[at : edge.start()]
+            break
+    else:
+        text = text[at:]  # never closed: the region runs to the end of the page
+    return "".join(clean_text(html.unescape(_SOURCE_TAGS.sub(" ", text))).split())
+
+
+def _without_spans(text: str, start: str, end: str) -> str:
+    """`text` without each span from `start` to the next `end` (ASCII, any case); a span never
+    closed runs to the end of the text, as a browser reads it."""
+    lower, kept, at = text.lower(), [], 0
+    while (found := lower.find(start, at)) >= 0:
+        kept.append(text[at:found])
+        stop = lower.find(end, found + len(start))
+        if stop < 0:
+            return " ".join(kept)
+        at = lower.find(">", stop) + 1 if end != "-->" else stop + len(end)
+        if at == 0:  # `</script` with no `>` after it: the rest is inside the tag
+            return " ".join(kept)
+    kept.append(text[at:])
+    return " ".join(kept)
+
+
+def raise_if_body_unread(
+    body: bytes, url: str, region: tuple[str, str], post_text: str, images, caption_mark: str = ""
+) -> None:
+    """IncompletePage when the body parsed empty but its region of the source (`region` = tag,
+    class) holds text beyond the photos' captions: archiving the empty body would be a silent
+    false edit. A post with no text, or only photos, parses."""
+    if post_text:
+        return
+    left = source_text(body, *region)
+    for photo in images:
+        if photo.caption and left:
+            left = left.replace("".join((caption_mark + photo.caption).split()), "", 1)
+    if left:
+        raise IncompletePage(
+            url, "the body is empty but its source holds text the parser did not read"
+        )
 
 
 def raise_if_alert(doc, url: str) -> None:
@@ -157,15 +217,15 @@ def raise_if_alert(doc, url: str) -> None:
         code = script.text or ""
         match = ALERT.search(code)
         if match and "history.back" in code:
-            alert = match.group(2)
+            alert = match.group(1) if match.group(1) is not None else match.group(2)
             if says_post_is_gone(alert):
                 raise SoftNotFound(url, alert)
             raise SiteAlert(url, alert)
 
 
 def says_post_is_gone(alert: str) -> bool:
-    """Whether an alert's text says the post was deleted or does not exist (and nothing else)."""
-    return bool(_GONE.search(alert)) and not _REFUSED.search(alert)
+    """Whether an alert's whole text says the post was deleted or does not exist, and nothing else."""
+    return _GONE.fullmatch(alert) is not None
 
 
 MAX_NUMBER = 2**63 - 1  # the largest number a column of the archive holds (BIGINT)

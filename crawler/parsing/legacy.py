@@ -12,15 +12,15 @@ from lxml.cssselect import CSSSelector
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
 from crawler.parsing.assemble import assemble_post, collect_fields
-from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
+from crawler.parsing.errors import DriftError, NotABoardPage
 from crawler.parsing.html import (
     absolute,
     block_text,
     document,
     query_param,
     raise_if_alert,
+    raise_if_body_unread,
     sanitised_html,
-    source_text_after,
     text_of,
     whole_number,
 )
@@ -57,10 +57,9 @@ def parse_legacy_view(body: bytes, url: str) -> ParsedPost:
 
     images, text_el = _photos_and_text(body_el, url)
     body_text = block_text(text_el)
-    if not body_text and source_text_after(body, b'class="view_cont"', b"</td>"):
-        # the cell's text is in the source but not in the cell the parser built (nesting that
-        # broke the table, say): storing an empty body would be a silent false edit
-        raise IncompletePage(url, "the body cell is empty but its source holds text")
+    # the cell's text may be in the source but not in the cell the parser built (nesting that
+    # broke the table, say): storing an empty body would be a silent false edit
+    raise_if_body_unread(body, url, ("td", "view_cont"), body_text, images, CAPTION_MARK)
     return assemble_post(
         board_id=path.group(1),
         seq=whole_number(seq, url, "seq in the URL"),

@@ -43,6 +43,18 @@ LEGACY_CELL = {name: CSSSelector(f"td.{name}") for name in ("writer", "date", "h
 
 TOTALS = re.compile(r"전체게시글\s*:\s*([\d,]+)\s*/\s*전체페이지\s*:\s*([\d,]+)")
 LEGACY_TOTALS = re.compile(r"전체\s*([\d,]+)\s*건\s*\(\s*(\d+)\s*/\s*([\d,]+)\s*페이지\s*\)")
+LEGACY_RECORD_COUNT = 10  # the pre-2020 skin shows 10 rows a page, whatever the URL asks
+
+
+def plausible_rows(rows: list, record_count: int, url: str, part: str) -> list:
+    """`rows`, unless there are more than a page asked for `record_count` rows could hold
+    (twice that, plus 20 for pinned notices): a page that lies about itself is drift before
+    any row is read, so the work it makes is bounded by the URL, not by the page."""
+    most = 2 * record_count + 20
+    if len(rows) > most:
+        wanted = f"at most {most} rows ({part}) for recordCnt {record_count}, not {len(rows)} rows"
+        raise DriftError(url, wanted)
+    return rows
 
 
 def parse_list(body: bytes, url: str) -> ListingPage:
@@ -63,13 +75,13 @@ def parse_list(body: bytes, url: str) -> ListingPage:
     if not match:
         raise DriftError(url, "totals (p.total_num 전체게시글 : N / 전체페이지 : M)")
     page_id = query_param(url, "pageId") or (BOARDS[board_id].page_id if board_id in BOARDS else "")
-    rows = tuple(_row(row, url, board_id, page_id) for row in ROWS(doc))
+    record_count = whole_number(query_param(url, "recordCnt") or "10", url, "recordCnt in the URL")
+    found = plausible_rows(ROWS(doc), record_count, url, "div.board_list_body > div.body_row")
+    rows = tuple(_row(row, url, board_id, page_id) for row in found)
     return ListingPage(
         board_id=board_id,
         page=whole_number(query_param(url, "movePage") or "1", url, "movePage in the URL"),
-        record_count=whole_number(
-            query_param(url, "recordCnt") or "10", url, "recordCnt in the URL"
-        ),
+        record_count=record_count,
         total_posts=whole_number(match.group(1), url, "전체게시글 (p.total_num)"),
         total_pages=whole_number(match.group(2), url, "전체페이지 (p.total_num)"),
         rows=rows,
@@ -144,7 +156,8 @@ def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
         raise DriftError(url, "totals (p.board_total 전체 N건 (p/M 페이지))")
     menu_id = query_param(url, "menuId") or ""
     rows = []
-    for tr in LEGACY_ROWS(doc):
+    found = plausible_rows(LEGACY_ROWS(doc), LEGACY_RECORD_COUNT, url, "table.board_list tr")
+    for tr in found:
         links = LEGACY_LINK(tr)
         if not links:
             raise DriftError(url, "row link (td.title a[href*=seq=])")
@@ -172,7 +185,7 @@ def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
     return ListingPage(
         board_id=board_id,
         page=whole_number(match.group(2), url, "page number (p.board_total)"),
-        record_count=10,
+        record_count=LEGACY_RECORD_COUNT,
         total_posts=whole_number(match.group(1), url, "전체 N건 (p.board_total)"),
         total_pages=whole_number(match.group(3), url, "페이지 count (p.board_total)"),
         rows=tuple(rows),

@@ -17,6 +17,7 @@ from crawler.parsing.html import (
     document,
     query_param,
     raise_if_alert,
+    raise_if_body_unread,
     read_whole,
     sanitised_html,
     text_of,
@@ -74,6 +75,7 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
     images = tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el))
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
+    raise_if_body_unread(body, url, ("div", "board_view_body"), body_text, images)
     return assemble_post(
         board_id=board_id,
         seq=whole_number(seq, url, "seq in the URL"),
