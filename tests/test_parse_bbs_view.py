@@ -8,7 +8,14 @@ import pytest
 
 from crawler.boards import BOARDS
 from crawler.items import Attachment, Photo
-from crawler.parsing import BadLink, DriftError, SoftNotFound, parse_list, parse_view
+from crawler.parsing import (
+    BadLink,
+    DriftError,
+    IncompletePage,
+    SoftNotFound,
+    parse_list,
+    parse_view,
+)
 from replica import render, render_bbs
 from replica.state import Post, ReplicaState
 
@@ -218,3 +225,25 @@ def test_a_gwangju_page_quoting_bbs_view_markup_stays_a_gwangju_page():
     assert '<div class="bbs_view"><form id="frm">' in html  # the markup is there, unescaped
     got = parse_view(render.served(html), BOARDS["BD_0000000022"].view_url(post.seq, BASE))
     assert (got.skin, got.title) == ("notice", post.title)
+
+
+def _with_body_text(state, post: Post, inner: str) -> bytes:
+    """The post's page with the body's text (between the photos and the licence) replaced."""
+    html = render_bbs.view_page(state.board(BOARD), post, newer=None, older=None)
+    paragraphs = "<br />\n<br />\n".join(render.body_escape(p) for p in post.body())
+    assert paragraphs in html
+    return render.served(html.replace(paragraphs, inner))
+
+
+@pytest.mark.parametrize("licence", [1, None])
+def test_a_post_without_text_parses_with_or_without_its_licence(state, licence):
+    post = _post_with(state, lambda p: p.licence == licence and not p.photos)
+    got = parse_view(_with_body_text(state, post, "<br />"), view_url(post.seq))
+    assert (got.body_text, got.licence) == ("", f"{licence}유형" if licence else None)
+
+
+def test_body_text_the_parser_did_not_read_fails_the_page(state):
+    post = _post_with(state, lambda p: p.licence and not p.photos)
+    page = _with_body_text(state, post, "<form>본문이 폼 안에 있습니다.</form>")
+    with pytest.raises(IncompletePage, match="did not read"):
+        parse_view(page, view_url(post.seq))
