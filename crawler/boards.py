@@ -3,8 +3,17 @@
 A board is identified by `board_id`; a post by `(board_id, seq)`, which survives URL and skin
 changes. `skin` says which markup the board's pages use: `notice` (today's 공지사항 skin),
 `press` (보도자료: no author span, subtitle, bodo_* classes, category), `legacy` (the pre-2020
-site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs), `vendor` (SiiRU's vendor
-default skin, issue 20; only on the replica's invented `VENDOR_DEMO` board).
+site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs), `bbs_view` (the family of
+jeonnam.go.kr's 보도자료: the same old URL form, `/M7116/boardView.do?seq=…&menuId=…`), `vendor`
+(SiiRU's vendor default skin, issue 20; only on the replica's invented `VENDOR_DEMO` board).
+
+What is verified: Gwangju's BD_0000000022/27/29 and their page ids (real pages, DESIGN.md), and
+전라남도 보도자료 `M7116` with menu id `jeonnam0202000000` and its old-family view URL (a real
+page, issue 20). Its list URL (`/M7116/boardList.do?menuId=…&pageIndex=N`) is from the issue
+too, but no list page has been seen: the list parser is tolerant (crawler/parsing/bbs_list.py).
+NOT verified: the pre-2020 board's id and menuId (a reconstruction), and every `JG_…` entry and
+the `jeonnam-gwangju` site (made-up placeholders kept because the distributed-crawl tests and
+bench use them as a second site; they are no real board).
 
 A `Site` is one SiiRU installation: its base URL and the delay between requests it gets from us
 (a distributed crawl keeps to it across all its workers). A board belongs to one site; board ids
@@ -46,8 +55,10 @@ SITES: dict[str, Site] = {
     s.name: s
     for s in (
         Site("gwangju", BASE_URL),
-        # The merged city (2026): the same CMS on another host. Its board ids below are
-        # an example entry of the registry's shape, not read off saved pages.
+        # 전라남도: a real second SiiRU site (issue 20: a real page of www.jeonnam.go.kr).
+        Site("jeonnam", "https://www.jeonnam.go.kr"),
+        # UNVERIFIED placeholder: a made-up host for "the merged city", kept only as a second
+        # site for the distributed-crawl tests and bench. No page of it has been seen.
         Site("jeonnam-gwangju", "https://www.jeonnam-gwangju.go.kr"),
         # REPLICA ONLY: the replica's default address (`sijeong replica`), for boards that
         # exist nowhere else.
@@ -56,10 +67,15 @@ SITES: dict[str, Site] = {
 }
 
 
+# Skins whose boards use the old URL form: /<boardId>/boardList.do?menuId=…&pageIndex=N and
+# /<boardId>/boardView.do?seq=N&menuId=….
+OLD_URL_FAMILY = {"legacy", "bbs_view"}
+
+
 @dataclass(frozen=True)
 class Board:
     board_id: str
-    page_id: str  # today's menu id (pageId=www…); for the legacy skin, the old menuId
+    page_id: str  # today's menu id (pageId=www…); for the old URL family, the menuId
     name: str
     skin: str
     base_url: str = BASE_URL
@@ -67,7 +83,7 @@ class Board:
 
     def list_url(self, page: int = 1, record_count: int = 10, base_url: str | None = None) -> str:
         base = (base_url or self.base_url).rstrip("/")
-        if self.skin == "legacy":
+        if self.skin in OLD_URL_FAMILY:  # one page size only: record_count is not sent
             query = urlencode({"menuId": self.page_id, "pageIndex": page})
             return f"{base}/{self.board_id}/boardList.do?{query}"
         query = urlencode(
@@ -82,7 +98,7 @@ class Board:
 
     def view_url(self, seq: int, base_url: str | None = None) -> str:
         base = (base_url or self.base_url).rstrip("/")
-        if self.skin == "legacy":
+        if self.skin in OLD_URL_FAMILY:
             return f"{base}/{self.board_id}/boardView.do?{urlencode({'seq': seq, 'menuId': self.page_id})}"
         query = urlencode({"pageId": self.page_id, "boardId": self.board_id, "seq": seq})
         return f"{base}/boardView.do?{query}"
@@ -97,8 +113,19 @@ BOARDS: dict[str, Board] = {
         # The pre-2020 site's 시정소식 (e광주속삭임 articles), reconstructed from the 2019 seed text;
         # its board id and menuId are our reconstruction, not read off a saved page.
         Board("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy"),
-        # The merged city's site, an example of a second SiiRU site: its board ids follow the
-        # issue (JG_…); the page ids are placeholders, not read off a saved page of that site.
+        # 전라남도 보도자료 — VERIFIED from a real page (issue 20): board id M7116, menu id
+        # jeonnam0202000000, the bbs_view family, old URL family (view and list).
+        Board(
+            "M7116",
+            "jeonnam0202000000",
+            "보도자료",
+            "bbs_view",
+            SITES["jeonnam"].base_url,
+            "jeonnam",
+        ),
+        # UNVERIFIED, made up: JG_… ids and jg… page ids are placeholders on a made-up site,
+        # kept only because the distributed-crawl tests and bench need a second site; they name
+        # no real board.
         *(
             Board(
                 board_id, page_id, name, skin, SITES["jeonnam-gwangju"].base_url, "jeonnam-gwangju"

@@ -43,5 +43,12 @@ def file_bytes(key: str, ext: str, *, min_size: int = 1024, max_size: int = 48 *
     return head + rng.randbytes(max(size - len(head), 0))
 
 
+def post_file_bytes(post, file_sn: int) -> bytes:
+    """The bytes of attachment `file_sn` of `post` (a `replica.state.Post`), as served."""
+    attachment = next(a for a in post.attachments if a.file_sn == file_sn)
+    key = f"file|{post.board_id}|{post.seq}|{file_sn}|{attachment.name}|{attachment.revision}"
+    return file_bytes(key, attachment.ext)
+
+
 def media_type(ext: str) -> str:
     return MEDIA_TYPES.get(ext.lower(), "application/octet-stream")

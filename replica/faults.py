@@ -17,6 +17,7 @@ expression) is found in a request's path and query answers it, `times` times or 
 | `siiru` | 302 → `/siiru.do` (a retired page) |
 | `offsite` | 302 → `http://127.0.0.2:<port>/` (another host; still loopback) |
 | `drift` | the real page without `board_view_head` / `board_list_body` (a changed layout) |
+| `reskin` | the real page in a skin no parser knows: every family's markers renamed (`board_view…`, `bbs_view`, `siiruBoard…`, `view_cont`, the forms' ids), the board form's `seq`/`boardId` kept — a re-skin of the site |
 | `charset` | the real UTF-8 bytes under `Content-Type: …;charset=<charset>` (default EUC-KR) |
 | `oversize` | the real page padded to `size` bytes (default 9 MiB) |
 | `rewrite` | the real answer with `old` replaced by `new` (strings; a hostile or odd page) |
@@ -44,6 +45,7 @@ KINDS = (
     "siiru",
     "offsite",
     "drift",
+    "reskin",
     "charset",
     "oversize",
     "rewrite",
@@ -57,6 +59,16 @@ MAINTENANCE = (
     "</div>\n</body>\n</html>\n"
 )
 DRIFT = ((b"board_view_head", b"board_view_title"), (b"board_list_body", b"board_list_rows"))
+RESKIN = (
+    (b"board_view", b"article_view"),
+    (b"board_list", b"article_list"),
+    (b'id="boardForm"', b'id="articleForm"'),
+    (b"bbs_view", b"bbs_read"),
+    (b"bbs_list", b"bbs_index"),
+    (b'id="frm"', b'id="articleFrm"'),
+    (b"siiruBoard", b"siiruArticle"),
+    (b"view_cont", b"read_cont"),
+)
 
 
 @dataclass
@@ -147,8 +159,8 @@ class Faults:
             port = handler.server.server_address[1]
             return handler._redirect(f"http://127.0.0.2:{port}/")
         status, body, content_type, headers = _capture(handler, path)
-        if kind == "drift":
-            for old, new in DRIFT:
+        if kind in ("drift", "reskin"):
+            for old, new in DRIFT if kind == "drift" else RESKIN:
                 body = body.replace(old, new)
         elif kind == "charset":
             content_type = f"text/html;charset={fault.charset}"

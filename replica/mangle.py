@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from replica import render, render_vendor
+from replica import render, render_bbs, render_vendor
 from replica.state import BOARDS, ReplicaState
 
 C0 = [bytes([c]) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
@@ -222,11 +222,15 @@ def mangle(source: Source, seed: int | str) -> tuple[bytes, list[str]]:
 
 
 def replica_sources(posts: int = 12, seed: int = 3) -> list[Source]:
-    """Pages rendered by the replica (every skin: notice, press, legacy, vendor; list and view)."""
+    """Pages rendered by the replica (every skin: notice, press, legacy, bbs_view, vendor; list
+    and view)."""
     state = ReplicaState(posts_per_board=posts, seed=seed, count_views=False)
     sources = []
     for board in BOARDS.values():
         live = state.listing(board.board_id)
+        if board.skin == "bbs_view":
+            sources += _bbs_view_sources(board, live)
+            continue
         if board.skin == "legacy":
             sources.append(
                 Source(
@@ -264,6 +268,26 @@ def replica_sources(posts: int = 12, seed: int = 3) -> list[Source]:
             sources.append(
                 Source(f"replica-{board.skin}-view-{post.seq}", url, render.served(text))
             )
+    return sources
+
+
+def _bbs_view_sources(board, live) -> list[Source]:
+    base = f"http://127.0.0.1/{board.board_id}"
+    sources = [
+        Source(
+            f"replica-{board.skin}-list",
+            f"{base}/boardList.do?menuId={board.page_id}&pageIndex=1",
+            render.served(render_bbs.list_page(board, live, page_index=1)),
+        )
+    ]
+    for post in live[:3]:
+        sources.append(
+            Source(
+                f"replica-{board.skin}-view-{post.seq}",
+                f"{base}/boardView.do?seq={post.seq}&menuId={board.page_id}",
+                render.served(render_bbs.view_page(board, post, newer=None, older=None)),
+            )
+        )
     return sources
 
 

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from urllib.parse import parse_qs, quote, urlsplit
 
-from replica import blobs, render, render_vendor
+from replica import blobs, render, render_bbs, render_vendor
 from replica.faults import Faults
 from replica.hostile import Hostile
 from replica.state import Post, ReplicaState
@@ -32,7 +32,9 @@ RECORD_COUNTS = (10, 30, 50, 100)
 MSG_DELETED = "삭제된 게시물입니다."
 MSG_MISSING = "존재하지 않는 게시물입니다."
 MSG_NO_FILE = "파일이 존재하지 않습니다."
-LEGACY_PATH = re.compile(r"^/(BD_\d+)/(boardList|boardView)\.do$")
+# The old URL family: /<boardId>/boardList.do, /<boardId>/boardView.do (the pre-2020 Gwangju
+# site's BD_… boards, and bbs_view boards such as 전라남도's M7116).
+LEGACY_PATH = re.compile(r"^/([A-Za-z0-9_]+)/(boardList|boardView)\.do$")
 
 
 class NotLoopback(ValueError):
@@ -155,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._view(params)
         if path == "/fileDownload.do":
             return self._download(params)
+        if path == "/boardDown.do":
+            return self._board_down(params)
         if path == "/filePreView.do":
             return self._preview(params)
         if path.startswith("/imageView/"):
@@ -169,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
     def _legacy(self, board_id: str, page: str, params: dict[str, str]) -> None:
         """The pre-2020 URL form: /BD_…/boardList.do?menuId=… and /BD_…/boardView.do?seq=…"""
         board = self.state.board(board_id)
+        if board is not None and board.skin == "bbs_view":
+            return self._bbs_view(board, page, params)
         if board is None or board.skin != "legacy":
             return self._redirect("/siiru.do")
         if page == "boardList":
@@ -182,9 +188,40 @@ class Handler(BaseHTTPRequestHandler):
         newer, older = self.state.neighbours(post)
         self._html(render.legacy_view_page(board, snapshot, newer=newer, older=older))
 
+    def _bbs_view(self, board, page: str, params: dict[str, str]) -> None:
+        """A bbs_view board (전라남도 보도자료): /M7116/boardList.do?menuId=…&pageIndex=N and
+        /M7116/boardView.do?seq=N&menuId=…; a deleted or unknown seq answers as the other boards
+        do (the real site's answer is not known)."""
+        if page == "boardList":
+            posts = self.state.listing(board.board_id)
+            page_index = max(_int(params.get("pageIndex"), 1), 1)
+            return self._html(render_bbs.list_page(board, posts, page_index=page_index))
+        post = self.state.get(board.board_id, _int(params.get("seq"), -1))
+        if post is None or post.deleted:
+            return self._html(render.alert_page(MSG_DELETED if post else MSG_MISSING))
+        snapshot = self.state.see(post)
+        newer, older = self.state.neighbours(post)
+        self._html(render_bbs.view_page(board, snapshot, newer=newer, older=older))
+
+    def _board_down(self, params: dict[str, str]) -> None:
+        """A bbs_view board's file: /boardDown.do?boardId=…&seq=…&fileLinkTp=F&fileLinkSeq=N."""
+        board, post = self._post(params)
+        sn = _int(params.get("fileLinkSeq"), -1)
+        attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
+        if board is None or board.skin != "bbs_view" or post is None or post.deleted:
+            attachment = None
+        if attachment is None:
+            return self._html(render.alert_page(MSG_NO_FILE))
+        self._send(
+            200,
+            attachment_bytes(post, sn),
+            blobs.media_type(attachment.ext),
+            {"Content-Disposition": disposition(attachment.name)},
+        )
+
     def _list(self, params: dict[str, str]) -> None:
         board = self.state.board(params.get("boardId", ""))
-        if board is None or board.skin == "legacy":
+        if board is None or board.skin in {"legacy", "bbs_view"}:
             return self._redirect("/siiru.do")
         record_cnt = _int(params.get("recordCnt"), 10)
         if record_cnt not in RECORD_COUNTS:
@@ -217,7 +254,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _view(self, params: dict[str, str]) -> None:
         board, post = self._post(params)
-        if board is None or board.skin == "legacy":
+        if board is None or board.skin in {"legacy", "bbs_view"}:
             return self._redirect("/siiru.do")
         if post is None:
             return self._html(render.alert_page(MSG_MISSING))
@@ -337,9 +374,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def attachment_bytes(post: Post, file_sn: int) -> bytes:
-    attachment = next(a for a in post.attachments if a.file_sn == file_sn)
-    key = f"file|{post.board_id}|{post.seq}|{file_sn}|{attachment.name}|{attachment.revision}"
-    return blobs.file_bytes(key, attachment.ext)
+    return blobs.post_file_bytes(post, file_sn)
 
 
 def disposition(filename: str) -> str:

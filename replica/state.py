@@ -33,6 +33,10 @@ LICENCES = {
 
 LEGACY_NEWEST = datetime(2019, 12, 20, 18, 0, tzinfo=SEOUL)
 LEGACY_OLDEST = datetime(2012, 3, 2, 9, 0, tzinfo=SEOUL)
+# 전라남도 보도자료 (bbs_view family): the issue's real page is seq 1960422, posted 2025-12-09.
+# The seeded seqs start below it and the dates end on that day (a replica choice).
+JEONNAM_NEWEST = datetime(2025, 12, 9, 16, 0, tzinfo=SEOUL)
+JEONNAM_OLDEST = datetime(2023, 1, 2, 9, 0, tzinfo=SEOUL)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ReplicaBoard:
     page_id: str  # pageId=www… today; the old site's menuId for the legacy skin
     name: str
     skin: str  # "notice" (공지사항), "press" (보도자료), "legacy" (the pre-2020 site),
+    # "bbs_view" (the old-URL family of jeonnam.go.kr: /<boardId>/boardView.do?seq=…&menuId=…)
     # "vendor" (SiiRU's vendor default skin, replica/render_vendor.py)
     first_seq: int
     oldest: datetime = SEED_OLDEST
@@ -60,6 +65,15 @@ BOARDS: dict[str, ReplicaBoard] = {
             4001,
             LEGACY_OLDEST,
             LEGACY_NEWEST,
+        ),
+        ReplicaBoard(
+            "M7116",
+            "jeonnam0202000000",
+            "보도자료",
+            "bbs_view",
+            1958001,
+            JEONNAM_OLDEST,
+            JEONNAM_NEWEST,
         ),
         # SiiRU's vendor default skin (issue 20) on the current URL family. REPLICA ONLY: the
         # board id and page id are invented; no real board of this skin is known.
@@ -157,6 +171,8 @@ def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime)
             ],
             licence=None,
         )
+    if board.skin == "bbs_view":
+        return _bbs_view_post(seed, board, seq, posted_at, rng, post_title, dept)
     if board.skin == "vendor":
         return _vendor_post(seed, board, seq, posted_at, rng, post_title, dept)
     n_photos = rng.choice([0, 0, 0, 1, 1, 2, 3, 4]) if press else rng.choice([0, 0, 0, 0, 1, 2])
@@ -182,6 +198,35 @@ def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime)
         licence=rng.choice([1, 1, 1, 1, 2, 3, 4, None]),
         subtitle=corpus.subtitle(rng) if press and rng.random() < 0.8 else None,
         category=corpus.category(rng) if press else None,
+    )
+
+
+def _bbs_view_post(
+    seed: int, board: ReplicaBoard, seq: int, posted_at: datetime, rng, post_title: str, dept: str
+) -> Post:
+    """A post of the bbs_view board (전라남도 보도자료). From the issue: no author and no view
+    count on the page, a 담당부서, files, a 공공누리 type. The page shows neither `writer` nor
+    `view_count` (kept for the list and the state's bookkeeping); no phone (none on the page)."""
+    return Post(
+        board_id=board.board_id,
+        seq=seq,
+        title=post_title,
+        writer=dept,
+        department=dept,
+        phone=None,
+        posted_at=posted_at,
+        view_count=0,
+        paragraphs=None,
+        body_seed=f"{seed}|{board.board_id}|{seq}|body",
+        photos=[
+            Photo(image_token(board.board_id, seq, i, 0), corpus.caption(rng))
+            for i in range(rng.choice([0, 0, 0, 1, 1, 2, 3]))
+        ],
+        attachments=[
+            Attachment(i + 1, corpus.file_name(rng, post_title, i))
+            for i in range(rng.choice([0, 1, 1, 2, 3]))
+        ],
+        licence=rng.choice([1, 1, 1, 2, 3, 4, None]),
     )
 
 
