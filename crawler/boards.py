@@ -49,14 +49,15 @@ class Site:
     name: str
     base_url: str
     delay: float = POLITE_DELAY
+    label: str = ""  # the site's Korean name, as an archivist writes it (`전라남도:보도자료:…`)
 
 
 SITES: dict[str, Site] = {
     s.name: s
     for s in (
-        Site("gwangju", BASE_URL),
+        Site("gwangju", BASE_URL, label="광주광역시"),
         # 전라남도: a real second SiiRU site (issue 20: a real page of www.jeonnam.go.kr).
-        Site("jeonnam", "https://www.jeonnam.go.kr"),
+        Site("jeonnam", "https://www.jeonnam.go.kr", label="전라남도"),
         # UNVERIFIED placeholder: a made-up host for "the merged city", kept only as a second
         # site for the distributed-crawl tests and bench. No page of it has been seen.
         Site("jeonnam-gwangju", "https://www.jeonnam-gwangju.go.kr"),
@@ -80,6 +81,9 @@ class Board:
     skin: str
     base_url: str = BASE_URL
     site: str = "gwangju"
+    # False: ids that were not read off a real page (a reconstruction, a placeholder, a replica
+    # board); `sijeong boards` says so, so that nothing made up looks like a fact.
+    verified: bool = True
 
     def list_url(self, page: int = 1, record_count: int = 10, base_url: str | None = None) -> str:
         base = (base_url or self.base_url).rstrip("/")
@@ -112,7 +116,9 @@ BOARDS: dict[str, Board] = {
         Board("BD_0000000029", "www790", "언론보도 해명", "notice"),
         # The pre-2020 site's 시정소식 (e광주속삭임 articles), reconstructed from the 2019 seed text;
         # its board id and menuId are our reconstruction, not read off a saved page.
-        Board("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy"),
+        Board(
+            "BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy", verified=False
+        ),
         # 전라남도 보도자료 — VERIFIED from a real page (issue 20): board id M7116, menu id
         # jeonnam0202000000, the bbs_view family, old URL family (view and list).
         Board(
@@ -128,7 +134,13 @@ BOARDS: dict[str, Board] = {
         # no real board.
         *(
             Board(
-                board_id, page_id, name, skin, SITES["jeonnam-gwangju"].base_url, "jeonnam-gwangju"
+                board_id,
+                page_id,
+                name,
+                skin,
+                SITES["jeonnam-gwangju"].base_url,
+                "jeonnam-gwangju",
+                verified=False,
             )
             for board_id, page_id, name, skin in (
                 ("JG_0000000022", "jg788", "공지사항", "notice"),
@@ -144,6 +156,7 @@ BOARDS: dict[str, Board] = {
             "vendor",
             SITES["replica"].base_url,
             "replica",
+            verified=False,
         ),
     )
 }
@@ -152,12 +165,13 @@ DEFAULT_BOARD = "BD_0000000022"
 
 def board_by_key(key: str) -> Board:
     """A board by id (`BD_0000000027`), Korean name (`보도자료`, the first site's that has it) or
-    `site:name` (`jeonnam-gwangju:보도자료`). Raises KeyError with the choices."""
+    `SITE:NAME`, the site by its name or Korean label (`jeonnam:보도자료`, `전라남도:보도자료`).
+    Raises KeyError with the choices."""
     if key in BOARDS:
         return BOARDS[key]
     site, _, name = key.rpartition(":")
     for board in BOARDS.values():
-        if board.name == name and (not site or board.site == site):
+        if board.name == name and (not site or site in (board.site, site_of(board).label)):
             return board
     choices = ", ".join(f"{b.board_id} ({b.name})" for b in BOARDS.values())
     raise KeyError(f"unknown board {key!r}; choose one of {choices}")

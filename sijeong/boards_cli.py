@@ -71,6 +71,9 @@ def board_ref(ctx, param, value: str) -> str:
 def boards(fmt: str) -> None:
     """List the boards sijeong knows: site, board id, name, skin family and list URL.
 
+    A board marked * is unverified: its ids were not read off a real page (a reconstruction,
+    a placeholder kept for tests, or a board of the replica only).
+
     Any of a board's id, its name or SITE:NAME works wherever a command takes a board
     (--board of crawl, search, dump and reparse) and before the seq of a REF.
 
@@ -83,11 +86,13 @@ def boards(fmt: str) -> None:
     rows = [
         {
             "site": board.site,
+            "site_label": site_of(board).label,
             "site_url": site_of(board).base_url,
             "board_id": board.board_id,
             "name": board.name,
             "family": board.skin,
             "list_url": board.list_url(),
+            "verified": board.verified,
         }
         for board in BOARDS.values()
     ]
@@ -98,7 +103,9 @@ def boards(fmt: str) -> None:
     for header in ("site", "board", "name", "family", "list URL"):
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(
-            row["site"], row["board_id"], site_text(row["name"]), row["family"], row["list_url"]
-        )
+        site = f"{row['site']} ({row['site_label']})" if row["site_label"] else row["site"]
+        board = row["board_id"] + ("" if row["verified"] else " *")
+        table.add_row(site, board, site_text(row["name"]), row["family"], row["list_url"])
     console().print(table)
+    if not all(row["verified"] for row in rows):
+        console().print("* unverified: ids not read off a real page (see crawler/boards.py)")

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from archive.runs import finish_run
 from archive.store import store_post
-from crawler.boards import BOARDS
+from crawler.boards import BOARDS, board_by_key
+from sijeong.boards_cli import board_ref
 from sijeong.cli import cli
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, nights
@@ -51,6 +52,16 @@ def two_boards(archive, db_url) -> str:
     return db_url
 
 
+def test_a_site_is_named_by_its_name_or_its_korean_label():
+    """`전라남도:보도자료:1960422` (issue 20): 보도자료 alone is the first site's (Gwangju's)."""
+    assert board_by_key("전라남도:보도자료").board_id == "M7116"
+    assert board_by_key("jeonnam:보도자료").board_id == "M7116"
+    assert board_by_key("보도자료").board_id == PRESS
+    assert board_ref(None, None, "전라남도:보도자료:1960422") == "M7116:1960422"
+    with pytest.raises(KeyError, match="unknown board"):
+        board_by_key("부산광역시:보도자료")
+
+
 def test_boards_lists_the_registry_as_json_and_as_a_table():
     listed = run("boards", "--format", "json")
     assert listed.exit_code == 0, listed.output
@@ -60,13 +71,19 @@ def test_boards_lists_the_registry_as_json_and_as_a_table():
         board = BOARDS[row["board_id"]]
         assert row["name"] == board.name and row["family"] == board.skin
         assert row["site"] == board.site and row["list_url"] == board.list_url()
+        assert row["verified"] is board.verified
     table = run("boards")
     assert table.exit_code == 0, table.output
     for board in BOARDS.values():
         assert board.board_id in table.stdout and board.name in table.stdout
+    # Nothing made up looks like a fact: the reconstructed, placeholder and replica-only boards
+    # are marked, the real ones are not.
+    assert "BD_0000000019 *" in table.stdout and "VENDOR_DEMO *" in table.stdout
+    assert "M7116 *" not in table.stdout and "BD_0000000022 *" not in table.stdout
+    assert "* unverified" in table.stdout
 
 
-@pytest.mark.parametrize("key", ["보도자료", "gwangju:보도자료", PRESS])
+@pytest.mark.parametrize("key", ["보도자료", "gwangju:보도자료", "광주광역시:보도자료", PRESS])
 def test_search_takes_a_board_by_name_or_id(two_boards, key):
     found = run("search", "버스", "--board", key, "--format", "json", "--db", two_boards)
     assert found.exit_code == 0, found.output
