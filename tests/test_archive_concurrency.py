@@ -3,7 +3,9 @@ timeout; PostgreSQL's read-only transactions).
 
 The writer process stores batches of edited posts and listing observations in a loop (each batch
 one transaction holding the write lock); the reader process runs `show`, `history` and `changes`
-through the CLI in a loop at the same time.
+through the CLI in a loop at the same time. Nothing here depends on speed: the reader runs at
+least READS commands and SECONDS, and the writer keeps writing until the reader is done (and at
+least BATCHES batches), so every read overlaps writes however loaded the machine is.
 """
 
 from __future__ import annotations
@@ -22,21 +24,23 @@ from archive import make_engine, store_post, upgrade
 pytest_plugins = ["archive_fixtures"]  # db_url: SQLite, then PostgreSQL
 
 SECONDS = 4.0
+READS = 20
+BATCHES = 10
+HANG = 600  # seconds: a guard against a hung process, not a speed bound
 SEQS = range(16000, 16020)
 
 WRITER = """
-import sys, time
+import os, sys
 from datetime import timedelta
 from sqlalchemy.orm import Session
 from archive import make_engine, observe_listing, store_post
 from archive_fixtures import NIGHT_1, make_post, make_row, new_run
 
-url, seconds = sys.argv[1], float(sys.argv[2])
+url, done, least = sys.argv[1], sys.argv[2], int(sys.argv[3])
 batches = 0
 with Session(make_engine(url)) as session:
     run = new_run(session)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while batches < least or not os.path.exists(done):
         batches += 1
         at = NIGHT_1 + timedelta(minutes=batches)
         with session.begin():
@@ -53,7 +57,7 @@ import json, sys, time
 from click.testing import CliRunner
 from sijeong.cli import cli
 
-url, seconds = sys.argv[1], float(sys.argv[2])
+url, seconds, done, least = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 commands = [
     ["show", "16000"],
     ["show", "BD_0000000022:16019", "--as-of", "2025-12-05", "--format", "json"],
@@ -63,18 +67,19 @@ commands = [
 ]
 ok, failures = 0, []
 deadline = time.monotonic() + seconds
-while time.monotonic() < deadline:
+while time.monotonic() < deadline or ok + len(failures) < least:
     for args in commands:
         result = CliRunner().invoke(cli, [*args, "--db", url])
         if result.exit_code == 0:
             ok += 1
         else:
             failures.append(f"{args}: {result.output.strip()} {result.exception!r}")
+open(done, "w").close()
 print(json.dumps({"ok": ok, "failures": failures}))
 """
 
 
-def test_readers_never_fail_while_a_crawl_writes(db_url):
+def test_readers_never_fail_while_a_crawl_writes(db_url, tmp_path):
     url = db_url
     upgrade(url)
     engine = make_engine(url)
@@ -84,27 +89,28 @@ def test_readers_never_fail_while_a_crawl_writes(db_url):
     engine.dispose()
 
     env = os.environ | {"PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
-    args = [url, str(SECONDS)]
+    done = str(tmp_path / "reader-done")
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, *args],
+        [sys.executable, "-c", WRITER, url, done, str(BATCHES)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, *args],
+        [sys.executable, "-c", READER, url, str(SECONDS), done, str(READS)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    written, writer_errors = writer.communicate(timeout=60)
-    read, reader_errors = reader.communicate(timeout=60)
+    read, reader_errors = reader.communicate(timeout=HANG)
+    open(done, "a").close()  # a reader that died early must not leave the writer looping
+    written, writer_errors = writer.communicate(timeout=HANG)
 
     assert (writer.returncode, writer_errors) == (0, "")
     assert (reader.returncode, reader_errors) == (0, "")
     report = json.loads(read)
     assert report["failures"] == []
-    assert report["ok"] >= 20
-    assert int(written) >= 10  # the writer made progress meanwhile
+    assert report["ok"] >= READS
+    assert int(written) >= BATCHES  # the writer wrote throughout
