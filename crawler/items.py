@@ -21,7 +21,10 @@ class Photo:
 class Attachment:
     file_sn: int  # the site's file number (fileSn), 1-based, in page order
     name: str
-    url: str  # absolute /fileDownload.do URL
+    url: str  # absolute download URL (/fileDownload.do?…fileSn=N, /boardDown.do?…fileLinkSeq=N)
+    # the size the page declares, exactly as shown ("238KB", "1.2 MB"); None where the page
+    # shows none. Rounded by the site, so it is a range, not a number: see issue 20.
+    declared_size: str | None = None
 
 
 @dataclass(frozen=True)
