@@ -6,6 +6,7 @@ import copy
 import re
 
 from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
@@ -45,13 +46,15 @@ LICENCE_TYPE = re.compile(r"(\d)\s*유형")
 BARE_COUNT = re.compile(r"^\d[\d,]*$")
 
 
-def parse_view(body: bytes, url: str) -> ParsedPost:
-    """A view page of 공지사항 / 보도자료 (today's skins) as a normalised post.
+def parse_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedPost:
+    """A view page of 공지사항 / 보도자료 (today's skins) as a normalised post (`doc`: the page
+    already parsed, if it was).
 
     Raises SoftNotFound for the CMS's alert page (deleted or unknown seq), NotABoardPage for a
     page that is no board page at all, DriftError when a board page lacks its title, body or date.
     """
-    doc = document(body, url)
+    if doc is None:
+        doc = document(body, url)
     raise_if_alert(doc, url)
     board_id, seq = query_param(url, "boardId"), query_param(url, "seq")
     view = BOARD_VIEW(doc)
