@@ -33,9 +33,9 @@ from crawler.parsing.html import (
     document,
     query_param,
     raise_if_alert,
+    raise_if_body_unread,
     read_whole,
     sanitised_html,
-    source_text,
     text_of,
     whole_number,
 )
@@ -74,8 +74,11 @@ def parse_bbs_view(body: bytes, url: str, doc: HtmlElement | None = None) -> Par
     body_text = block_text(text_el)
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
-    if not body_text:
-        _raise_if_body_unread(body, url, body_el, images)
+    # set aside as no body text: the licence block's text, photo alts and ▶ captions
+    aside = [text_of(link) for link in LICENCE_LINK(body_el)]
+    aside += [img.get("alt") or "" for img in body_el.iter("img")]
+    aside += [CAPTION_MARK + photo.caption for photo in images if photo.caption]
+    raise_if_body_unread(body, url, ("div", "bbs_view_contnet"), body_text, aside)
     return assemble_post(
         board_id=_parse_board_id(doc, url),
         seq=_parse_seq(doc, url),
@@ -90,22 +93,6 @@ def parse_bbs_view(body: bytes, url: str, doc: HtmlElement | None = None) -> Par
         skin="bbs_view",
         licence=_parse_licence(body_el),
     )
-
-
-def _raise_if_body_unread(body: bytes, url: str, body_el, images) -> None:
-    """IncompletePage when the body parsed empty but its source region holds text beyond what
-    the parser set aside (the licence block's text, photo captions): as
-    `html.raise_if_body_unread`, whose region cannot set the licence block aside."""
-    left = source_text(body, "div", "bbs_view_contnet")
-    aside = [text_of(link) for link in LICENCE_LINK(body_el)]
-    aside += [img.get("alt") or "" for img in body_el.iter("img")]
-    aside += [CAPTION_MARK + photo.caption for photo in images if photo.caption]
-    for text in aside:
-        left = left.replace("".join(clean_text(text).split()), "", 1) if text else left
-    if left:
-        raise IncompletePage(
-            url, "the body is empty but its source holds text the parser did not read"
-        )
 
 
 def _one(selector: CSSSelector, el, url: str, part: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from collections.abc import Iterable
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.etree
@@ -193,17 +194,18 @@ def _without_spans(text: str, start: str, end: str) -> str:
 
 
 def raise_if_body_unread(
-    body: bytes, url: str, region: tuple[str, str], post_text: str, images, caption_mark: str = ""
+    body: bytes, url: str, region: tuple[str, str], post_text: str, aside: Iterable[str] = ()
 ) -> None:
     """IncompletePage when the body parsed empty but its region of the source (`region` = tag,
-    class) holds text beyond the photos' captions: archiving the empty body would be a silent
-    false edit. A post with no text, or only photos, parses."""
+    class) holds text beyond what the parser set aside as no body text (`aside`: the photos'
+    captions, a licence block's text): archiving the empty body would be a silent false edit.
+    A post with no text, or only photos, parses."""
     if post_text:
         return
     left = source_text(body, *region)
-    for photo in images:
-        if photo.caption and left:
-            left = left.replace("".join((caption_mark + photo.caption).split()), "", 1)
+    for text in aside:
+        if text and left:
+            left = left.replace("".join(clean_text(text).split()), "", 1)
     if left:
         raise IncompletePage(
             url, "the body is empty but its source holds text the parser did not read"

@@ -126,7 +126,8 @@ def parse_vendor_view(body: bytes, url: str, doc: HtmlElement | None = None) -> 
     body_text = block_text(contents)
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
-    raise_if_body_unread(body, url, ("div", "boardContents"), body_text, images)
+    captions = [photo.caption for photo in images]
+    raise_if_body_unread(body, url, ("div", "boardContents"), body_text, captions)
     return assemble_post(
         board_id=board_id,
         seq=seq,

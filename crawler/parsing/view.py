@@ -78,7 +78,8 @@ def parse_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedP
     images = tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el))
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
-    raise_if_body_unread(body, url, ("div", "board_view_body"), body_text, images)
+    captions = [photo.caption for photo in images]
+    raise_if_body_unread(body, url, ("div", "board_view_body"), body_text, captions)
     return assemble_post(
         board_id=board_id,
         seq=whole_number(seq, url, "seq in the URL"),
