@@ -69,3 +69,17 @@ def test_the_first_value_of_a_label_wins_and_the_body_is_never_read():
         "<span>작성자 : 두번째</span>"
     )
     assert fields_of(markup, exclude="body") == {"author": "담당자"}
+
+
+@pytest.mark.parametrize(
+    ("markup", "count"),
+    [
+        ("<span>작성일 : 2025-12-05 17:09</span><span>96</span>", "96"),  # Gwangju, vendor
+        ("<span>조회수 : 12</span><span>96</span>", "12"),  # a label wins over a bare number
+        ("<span>작성일 : 2025-12-05 17:09</span><span>96회</span>", None),
+    ],
+)
+def test_a_bare_number_in_the_info_line_is_the_view_count_when_no_label_names_it(markup, count):
+    container = lxml.html.fragment_fromstring(markup, create_parent="div")
+    fields = collect_fields([container], bare_counts=container.findall("span"))
+    assert fields.get("view_count") == count

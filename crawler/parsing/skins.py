@@ -34,7 +34,8 @@ class Family:
     markers: str  # CSS: the containers (or form fields) only this family's pages have
     # Bytes every page of the family holds, looked for before any parse: a page holding no
     # other family's hint is the default family's without a look at its markers (today's
-    # Gwangju pages, the common case, skip the detector's selectors).
+    # Gwangju pages, the common case, skip the detector's selectors: ≈1.2 ms of a 16.5 ms
+    # parse_view of the real 160 KB 보도자료 page, on the shared 2-core machine).
     hint: re.Pattern[bytes] | None
 
 

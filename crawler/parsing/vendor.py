@@ -66,7 +66,6 @@ KOGL_LINK = CSSSelector("a[href*='licenseType']")
 KOGL_TEXT = CSSSelector("small")
 
 FILES_LABEL = "첨부파일"
-BARE_COUNT = re.compile(r"^\d[\d,]*$")
 FILE_SMALL = CSSSelector("small")
 DECLARED_SIZE = re.compile(r"size\s*:\s*([^,\]]*)", re.I)
 PATH = re.compile(r"^/([A-Za-z0-9_]{1,64})/boardView\.do$")
@@ -191,12 +190,7 @@ def _parse_fields(doc, info) -> dict[str, str]:
     file names of 첨부파일: a name may read like a label); the bare view count last."""
     files = _files_item(doc)
     containers = [info, *dict.fromkeys(dt.getparent() for dt in INFO_ITEMS(doc))]  # in page order
-    fields = collect_fields(containers, exclude=files)
-    if "view_count" not in fields:  # the template prints the count in a span of its own
-        bare = [text_of(s) for s in INFO_SPANS(doc) if BARE_COUNT.match(text_of(s))]
-        if bare:
-            fields["view_count"] = bare[-1]
-    return fields
+    return collect_fields(containers, exclude=files, bare_counts=INFO_SPANS(doc))
 
 
 def _parse_images(body_el, url: str) -> tuple[Photo, ...]:

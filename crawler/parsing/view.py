@@ -43,7 +43,6 @@ KOGL_TYPE = CSSSelector("span.open_type")
 KOGL_LINK = CSSSelector("a[href*='licenseType']")
 CHARGER = CSSSelector("div.charger")
 LICENCE_TYPE = re.compile(r"(\d)\s*유형")
-BARE_COUNT = re.compile(r"^\d[\d,]*$")
 
 
 def parse_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedPost:
@@ -67,11 +66,7 @@ def parse_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedP
     body_el = _one(BODY, doc, url, "body (div.board_view_body)")
     info = _one(INFO, doc, url, "info (div.board_view_info)")
 
-    fields = collect_fields([info, *CHARGER(doc)])
-    if "view_count" not in fields:  # today's skin prints the count in a span of its own
-        bare = [text_of(s) for s in INFO_SPANS(doc) if BARE_COUNT.match(text_of(s))]
-        if bare:
-            fields["view_count"] = bare[-1]
+    fields = collect_fields([info, *CHARGER(doc)], bare_counts=INFO_SPANS(doc))
     subtitle = SUBTITLE(doc)
     category = CATEGORY(doc)
     body_text = block_text(_without(body_el, PHOTO_BLOCKS))
