@@ -18,11 +18,11 @@ from archive_fixtures import NIGHT_1, simulate_nights
 from sqlalchemy import Connection, MetaData, func, inspect, select
 from sqlalchemy.orm import Session
 
-import archive.search_index as live_tokeniser
+import archive.search_tokens as live_tokeniser
 from archive import make_engine, search, upgrade
 from archive.migrate import check_schema, current_revision, head_revision, revisions
 from archive.models import Base, SearchDoc
-from archive.search_index import index_problems
+from archive.search_check import index_problems
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 
