@@ -99,8 +99,8 @@ def candidates(
         "views": (Post.view_count.desc().nulls_last(), *newest),
     }
     if uses_fts(connection):
-        query, by_key, exact = search_fts.candidates(include, exclude, filters, sort)
-        orders.update(by_key)
+        query, index_orders, exact = search_fts.candidates(include, exclude, filters, sort)
+        orders.update(index_orders)
     else:
         query, exact = search_pg.candidates(include, exclude, exact_in_sql=exact_in_sql)
     return Candidates(filters.apply(query).order_by(*orders[sort]), exact)
