@@ -2,16 +2,22 @@
 post is archived without the file's digest, the failure names the URL and both sizes, and the
 post stays pending so that the next run fetches it again — never a change, never a deletion.
 
-The spider and the pipeline, on posts built here, into a real SQLite archive."""
+The spider and the pipeline, on posts built here, into a real SQLite archive; then real crawls of
+the replica's boards that declare sizes, one page lying (the `filesize` fault)."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import scrapy
 from archive_fixtures import make_post
+from crawl_support import ROOT, crawl, query
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
@@ -21,6 +27,7 @@ from archive.models import Attachment, Post, PostVersion
 from crawler.items import FetchedPost, ParsedPost
 from crawler.pipelines import ArchivePipeline
 from crawler.spiders.board import BoardSpider, _PendingPost
+from replica import ReplicaClient, ReplicaServer, ReplicaState
 
 NOTICE = "BD_0000000022"
 
@@ -122,3 +129,58 @@ def test_the_next_run_that_gets_the_declared_size_fills_the_file_in_without_a_ve
     assert (declared, size) == ("238KB", 243_000) and sha256 == honest.files[0].sha256
     assert pipeline.session.scalars(select(PostVersion.version)).all() == [1]
     assert pipeline.session.scalars(select(Post.listing_pending)).one() is False
+
+
+# -- over HTTP: the replica's `filesize` fault, a real crawl, a real archive ------------------
+
+
+def last_run_failures(db: Path) -> list[dict]:
+    argv = [sys.executable, "-m", "sijeong.cli", "runs", "--limit", "1", "--format", "json"]
+    done = subprocess.run(
+        argv + ["--db", f"sqlite:///{db}"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    (run,) = json.loads(done.stdout)
+    return run["failures"]
+
+
+@pytest.mark.parametrize("board", ["M7116", "VENDOR_DEMO"])
+def test_a_page_lying_about_a_file_size_fails_that_file_until_it_tells_the_truth(tmp_path, board):
+    """Mismatch: the file's failure (exit 6), reported with the URL and both sizes; the post is
+    archived with the lying size and no digest, and nothing else of it changes. Fault cleared:
+    the next run fetches the page again and keeps the file, without a new version."""
+    db = tmp_path / "archive.sqlite3"
+    state = ReplicaState(posts_per_board=12, seed=7, count_views=False)
+    with ReplicaServer(state) as site:
+        # the newest post with files: on the list's first page, which an incremental run reads
+        seq = next(s for s in reversed(state.seqs(board)) if state.get(board, s).attachments)
+        ReplicaClient(site.url).add_fault("filesize", rf"boardView\.do\?.*seq={seq}\b")
+        lied = crawl(db, site.url, "--board", board, "--mode", "full")
+        assert lied.code == 6, lied.stderr
+        assert (lied.summary["new"], lied.summary["changed"], lied.summary["failed"]) == (12, 0, 1)
+        (failure,) = last_run_failures(db)
+        assert f"seq={seq}" in failure["url"] and re.search(
+            r"(fileSn|fileLinkSeq)=1\b", failure["url"]
+        )
+        assert re.fullmatch(
+            r"downloaded [\d,]+ bytes, but the page declares (\[size: )?9\d+ ?KB.* bytes\)",
+            failure["reason"],
+        ), failure["reason"]
+        files = (
+            "SELECT a.file_sn, a.declared_size, a.sha256 FROM attachments a"
+            " JOIN posts p ON p.current_version_id = a.version_id"
+            " WHERE p.board_id = :b AND p.seq = :s ORDER BY a.position"
+        )
+        first, *others = query(db, files, b=board, s=seq)
+        assert first[0] == 1 and first[1].startswith("9") and first[2] is None
+        assert all(sha256 for _, _, sha256 in others)
+        assert query(db, "SELECT count(*) FROM posts WHERE status != 'live'") == [(0,)]
+
+        ReplicaClient(site.url).clear_faults()
+        told = crawl(db, site.url, "--board", board)
+        assert told.code == 0, told.stderr
+        assert (told.summary["new"], told.summary["changed"], told.summary["failed"]) == (0, 0, 0)
+        first, *_ = query(db, files, b=board, s=seq)
+        assert not first[1].startswith("9") and first[2] is not None, (first, told.summary)
+        assert query(db, "SELECT count(*) FROM post_versions") == [(12,)]
+        assert query(db, "SELECT count(*) FROM posts WHERE listing_pending") == [(0,)]
