@@ -201,7 +201,8 @@ class PostVersion(Base):
 
 
 class Attachment(Base):
-    """A version's attachment, in page order; size and sha256 once the file is downloaded."""
+    """A version's attachment, in page order; size and sha256 once the file is downloaded;
+    the size its page declares, as the page shows it (`238KB`; None where it shows none)."""
 
     __tablename__ = "attachments"
     __table_args__ = (UniqueConstraint("version_id", "position"),)
@@ -215,6 +216,8 @@ class Attachment(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[Hash | None]  # the `files` row, when downloaded (no foreign key: rows of
     # the first schema may name files never stored)
+    # Not content (not in the hash): a rendering of the file's size, rounded by the site (0008).
+    declared_size: Mapped[str | None]
 
 
 class StoredFile(Base):

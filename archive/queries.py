@@ -95,7 +95,10 @@ def show(session: Session, ref: str, *, as_of: date | datetime | None = None) ->
         # again on the way out: a version stored by an older, laxer sanitiser is shown safe too
         body_html=sanitise(version.body_html, post.url),
         images=[{"url": i["url"], "caption": i["caption"]} for i in version.images],
-        attachments=_attachments(version),
+        attachments=[
+            {"file_sn": a.file_sn, "name": a.name, "url": a.url, "declared_size": a.declared_size}
+            for a in version.attachments
+        ],
         licence=version.licence,
         subtitle=version.subtitle,
         category=version.category,
@@ -211,6 +214,7 @@ def _versions(session: Session, post: Post) -> Sequence[PostVersion]:
 
 
 def _attachments(version: PostVersion) -> list[dict[str, Any]]:
+    """The attachment list as content: a size the page declares is not (see `store_post`)."""
     return [{"file_sn": a.file_sn, "name": a.name, "url": a.url} for a in version.attachments]
 
 

@@ -25,6 +25,8 @@ class AttachmentLike(Protocol):
     def name(self) -> str: ...
     @property
     def url(self) -> str: ...
+    @property
+    def declared_size(self) -> str | None: ...  # as the page shows it ("238KB"); None: not shown
 
 
 class PostLike(Protocol):

@@ -130,7 +130,7 @@ def store_post(
                 )
                 kind = "changed"
             else:
-                _fill_in_files(current, files)
+                _fill_in_files(current, files, post)
             if not observed:
                 if kind != "unchanged":
                     record_event(session, kind, row, run_id=run_id, at=fetched_at, version=version)
@@ -309,6 +309,7 @@ def _add_version(
                 url=a.url,
                 size=files[a.url].size if a.url in files else None,
                 sha256=files[a.url].sha256 if a.url in files else None,
+                declared_size=a.declared_size,
             )
             for i, a in enumerate(post.attachments, start=1)
         ],
@@ -389,14 +390,23 @@ def _files_differ(version: PostVersion, files: Mapping[str, FileLike]) -> bool:
     return any(url in known and known[url] != f.sha256 for url, f in files.items())
 
 
-def _fill_in_files(version: PostVersion, files: Mapping[str, FileLike]) -> None:
-    """Record on the current version the digests of its files that were not known yet."""
-    if not files:
-        return
+def _fill_in_files(version: PostVersion, files: Mapping[str, FileLike], post: PostLike) -> None:
+    """Record on the current version the digests of its files that were not known yet, and the
+    sizes its page declares where the version knows none, or where the file's bytes are filled
+    in now (the declared size kept is then the one those bytes were checked against).
+
+    A declared size is not content: one that changes alone is no new version (DESIGN.md: the
+    content hash covers the attachments' numbers and names; the bytes are the files' digests)."""
+    declared = {a.url: a.declared_size for a in post.attachments}
     for attachment in version.attachments:
-        if attachment.sha256 is None and attachment.url in files:
+        filled = attachment.sha256 is None and attachment.url in files
+        if filled:
             attachment.sha256 = files[attachment.url].sha256
             attachment.size = files[attachment.url].size
+        if (filled or attachment.declared_size is None) and declared.get(attachment.url):
+            attachment.declared_size = declared[attachment.url]
+    if not files:
+        return
     if any(i.get("sha256") is None and i["url"] in files for i in version.images):
         version.images = [
             {**i, "sha256": files[i["url"]].sha256} if i["url"] in files else i

@@ -28,7 +28,7 @@ class PostView:
     body_text: str
     body_html: str
     images: list[dict[str, str]]  # [{url, caption}]
-    attachments: list[dict[str, Any]]  # [{file_sn, name, url}], page order
+    attachments: list[dict[str, Any]]  # [{file_sn, name, url, declared_size}], page order
     licence: str | None
     subtitle: str | None
     category: str | None

@@ -1,4 +1,5 @@
-"""Normalisation of parsed values: names, timestamps, view counts, body text and HTML, content hash.
+"""Normalisation of parsed values: names, timestamps, view counts, body text and HTML, content hash,
+declared file sizes.
 
 All pure: strings in, values out; no clock, no settings. Timestamps are Asia/Seoul and carry their
 precision (`minute` from a view page, `day` when only a date is known): a time is never invented.
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
@@ -122,3 +126,89 @@ def content_hash(
     }
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+# -- declared file sizes ----------------------------------------------------------------------
+
+# A number (thousands may be grouped by commas: `1,234 KB`) and a unit, not inside a longer
+# word or number: `238KB`, `238 KB`, `1.2MB`, `(238KB)`, `[size: 238 KB, Download: 12]`.
+_SIZE = re.compile(
+    r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
+    r"(b|bytes?|바이트|[kmgt](?:i?b|bytes?)?)(?![a-z])",
+    re.IGNORECASE | re.ASCII,
+)
+_SIZE_TEXT_MAX = 200  # a declared size longer than this is not one (and is not read)
+_SIZE_DIGITS_MAX = 18  # digits of a size's number: a petabyte in bytes, and then some
+_POWERS = {"b": 0, "바": 0, "k": 1, "m": 2, "g": 3, "t": 4}
+
+
+@dataclass(frozen=True)
+class DeclaredSize:
+    """The byte counts a page's declared size (`238KB`) is compatible with.
+
+    How the site rounds is unknown (see replica/render_bbs.py), so every reading is allowed:
+    units of 1000 or 1024, the shown number rounded up, down or to nearest at the precision it
+    shows. `238KB` is then 237,001–238,999 (base 1000) or 242,689–244,735 bytes (base 1024):
+    `spans`, inclusive, ascending, never overlapping."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def admits(self, size: int) -> bool:
+        return any(low <= size <= high for low, high in self.spans)
+
+    def describe(self) -> str:
+        """`238KB (237,001–238,999 or 242,689–244,735 bytes)`."""
+        spans = " or ".join(f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}" for lo, hi in self.spans)
+        return f"{self.text} ({spans} bytes)"
+
+
+def declared_size(text: str | None) -> DeclaredSize | None:
+    """The byte ranges a declared size text allows, or None when the text holds no size to read
+    (None, empty, garbage, no unit, more than one size): such a size cannot be compared, and is
+    never a file's failure.
+
+    One size in the text is read, with or without a space before its unit (B, KB, MB, GB, TB;
+    K and Kbyte(s) alike, KiB of 1024 only; any case; full-width forms too), decimals (`1.2MB`) and thousands separators (`1,234 KB`).
+    A size in bytes is exact: the site has nothing to round.
+    """
+    if not text or len(text) > _SIZE_TEXT_MAX:
+        return None
+    found = _SIZE.findall(unicodedata.normalize("NFKC", text))
+    if len(found) != 1:
+        return None
+    whole, decimals, unit = found[0]
+    whole = whole.replace(",", "")
+    if len(whole) + len(decimals) > _SIZE_DIGITS_MAX:
+        return None
+    shown = Fraction(int(whole + decimals), 10 ** len(decimals))
+    power = _POWERS[unit[0].lower()]
+    if power == 0:  # bytes: exact, and never a fraction of one
+        if shown.denominator != 1:
+            return None
+        return DeclaredSize(clean_text(text), ((int(shown), int(shown)),))
+    step = Fraction(1, 10 ** len(decimals))  # what one in the last shown digit is worth
+    spans: list[tuple[int, int]] = []
+    for base in (1024,) if unit[1:2].lower() == "i" else (1000, 1024):  # KiB: binary only
+        unit_bytes = base**power
+        # Rounded up, down or to nearest, the true value lies strictly within one step of the
+        # number shown: (shown - step, shown + step) units.
+        low = max(math.floor((shown - step) * unit_bytes) + 1, 0)
+        high = math.ceil((shown + step) * unit_bytes) - 1
+        spans.append((low, high))
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return DeclaredSize(clean_text(text), tuple(merged))
+
+
+def size_mismatch(declared: str | None, size: int) -> str | None:
+    """Why a downloaded file of `size` bytes is not the file its page declares, or None when it
+    is (or when the declared size cannot be read: not compared)."""
+    allowed = declared_size(declared)
+    if allowed is None or allowed.admits(size):
+        return None
+    return f"downloaded {size:,} bytes, but the page declares {allowed.describe()}"

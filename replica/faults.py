@@ -21,6 +21,7 @@ expression) is found in a request's path and query answers it, `times` times or 
 | `charset` | the real UTF-8 bytes under `Content-Type: …;charset=<charset>` (default EUC-KR) |
 | `oversize` | the real page padded to `size` bytes (default 9 MiB) |
 | `rewrite` | the real answer with `old` replaced by `new` (strings; a hostile or odd page) |
+| `filesize` | the real page with its first declared file size lying: a `9` put before its number (bbs_view's `span.fileSize` `238KB` → `9238KB`, the vendor skin's `[size: 238 KB` → `[size: 9238 KB`), ten times and more what the file served is |
 | `firewall` | `403 Request Blocked` unless the User-Agent contains `agent` (default "Mozilla/"), as some city firewalls answer a client that is not a browser |
 """
 
@@ -50,6 +51,7 @@ KINDS = (
     "oversize",
     "rewrite",
     "firewall",
+    "filesize",
 )
 MSG_DELETED = "삭제된 게시물입니다."  # the site's alert for a deleted post (as replica.server's)
 MAINTENANCE = (
@@ -58,6 +60,8 @@ MAINTENANCE = (
     "<p>보다 나은 서비스를 위해 시스템 점검을 하고 있습니다. 이용에 불편을 드려 죄송합니다.</p>\n"
     "</div>\n</body>\n</html>\n"
 )
+# The number of a declared file size: bbs_view's span.fileSize, the vendor skin's [size: …].
+DECLARED_SIZE = re.compile(rb'(class="fileSize">\s*|\[size:\s*)(\d)')
 DRIFT = ((b"board_view_head", b"board_view_title"), (b"board_list_body", b"board_list_rows"))
 RESKIN = (
     (b"board_view", b"article_view"),
@@ -166,6 +170,8 @@ class Faults:
             content_type = f"text/html;charset={fault.charset}"
         elif kind == "truncate":
             body = body[: int(len(body) * fault.fraction)]
+        elif kind == "filesize":
+            body = DECLARED_SIZE.sub(rb"\g<1>9\g<2>", body, count=1)
         elif kind == "rewrite":
             body = body.replace(fault.old.encode(), fault.new.encode())
         elif kind == "oversize":

@@ -14,15 +14,17 @@ the whitespace, the tags inside the info line, the `[…]` prefixes as plain tex
 notice badge's text `공지`, the board-defined items (접수기간) and 담당부서/연락처 as dt/dd items,
 the file and preview URLs (Gwangju's `/fileDownload.do` and `/filePreView.do`), the video and
 audio URLs, the licence image's directory and every `small` text (those of 자유이용 and
-자유이용 불가 included), and the list page (Gwangju's list markup: the vendor list is unknown).
-What a page shows beyond the post's truth (badge, periods, sizes, previews, video, audio) is drawn
-from the post's identity, so a page is the same every time it is served.
+자유이용 불가 included), how `[size: …]` rounds (KiB to nearest, MiB to a tenth), and the list
+page (Gwangju's list markup: the vendor list is unknown). What a page shows beyond the post's
+truth (badge, periods, previews, video, audio) is drawn from the post's identity, so a page is the
+same every time it is served; a file's declared size is that of the bytes served for it.
 """
 
 from __future__ import annotations
 
 import random
 
+from replica import blobs
 from replica.render import body_escape, esc, file_key_query, page
 from replica.state import LICENCES, Post, ReplicaBoard
 
@@ -43,17 +45,22 @@ def _file_href(post: Post, file_sn: int) -> str:
     return f"/fileDownload.do?{file_key_query(post.board_id, post.seq, file_sn)}"
 
 
+def file_size(post: Post, file_sn: int) -> str:
+    """The declared size as the page prints it (`238 KB`, `1.2 MB`), of the bytes the replica
+    serves: KiB rounded to nearest, thousands grouped; MiB with one decimal from 1 MiB on."""
+    size = len(blobs.post_file_bytes(post, file_sn))
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{round(size / 1024):,} KB"
+
+
 def _attachments(post: Post, rng: random.Random) -> str:
     if not post.attachments:
         return ""
     items = []
     for a in post.attachments:
         href = esc(a.href) if a.href else _file_href(post, a.file_sn)
-        size = (
-            f"{rng.randint(12, 9000):,} KB"
-            if rng.random() < 0.8
-            else f"{rng.randint(1, 40)}.{rng.randint(0, 9)} MB"
-        )
+        size = file_size(post, a.file_sn)
         preview = ""
         if rng.random() < 0.6:
             preview = (

@@ -65,7 +65,11 @@ def print_post(post: PostView) -> None:
         ("url", post.url),
     ]
     rows += [
-        (f"file {a['file_sn']}", _file(a["name"], a["url"], post.url)) for a in post.attachments
+        (
+            f"file {a['file_sn']}",
+            _file(_declared(a["name"], a["declared_size"]), a["url"], post.url),
+        )
+        for a in post.attachments
     ]
     rows += [("photo", _file(i["caption"] or i["url"], i["url"], post.url)) for i in post.images]
     out = console()
@@ -74,6 +78,11 @@ def print_post(post: PostView) -> None:
             out.print(Text.assemble((f"{label:<12}", "bold"), site_text(value)), soft_wrap=True)
     out.print()
     out.print(Text(printable(post.body_text, lines=True)), soft_wrap=True)
+
+
+def _declared(name: str, size: str | None) -> str:
+    """A file's name and the size its page declares, as shown: `공고문.hwp (238KB)`."""
+    return f"{name} ({size})" if size else name
 
 
 def _file(label: str, url: str, page_url: str) -> str:

@@ -44,7 +44,9 @@ def test_show_prints_the_current_post_as_json(nights):
         "body_text": "모집 기간이 연장되었습니다.",
         "body_html": "<p>모집 기간이 연장되었습니다.</p>",
         "images": [{"url": "https://www.gwangju.go.kr/imageView/a1", "caption": "모집 포스터"}],
-        "attachments": [{"file_sn": 1, "name": "공고문(수정).hwp", "url": FILE_URL}],
+        "attachments": [
+            {"file_sn": 1, "name": "공고문(수정).hwp", "url": FILE_URL, "declared_size": None}
+        ],
         "licence": "1유형",
         "version": 3,
         "versions": 3,
@@ -70,7 +72,9 @@ def test_show_as_of_a_day_prints_the_version_of_that_day(nights, ref):
         "view_count": 100,
         "body_text": "광주광역시는 청년 일자리 사업 참여자를 모집합니다.\n자세한 내용은 첨부파일을 참고하세요.",
     }
-    assert shown["attachments"] == [{"file_sn": 1, "name": "공고문.hwp", "url": FILE_URL}]
+    assert shown["attachments"] == [
+        {"file_sn": 1, "name": "공고문.hwp", "url": FILE_URL, "declared_size": None}
+    ]
 
 
 def test_show_prints_a_readable_table(nights):

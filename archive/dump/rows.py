@@ -188,6 +188,7 @@ def _attachments(window: Window | None) -> Select[Any]:
             Attachment.url,
             Attachment.size,
             Attachment.sha256,
+            Attachment.declared_size,
         )
         .join(PostVersion, PostVersion.id == Attachment.version_id)
         .join(Post, Post.id == PostVersion.post_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DUMP_SCHEMA_VERSION = "1"
+DUMP_SCHEMA_VERSION = "2"  # 2: attachments.declared_size
 
 # Frictionless field types; `json` fields are arrays (JSON text in CSV, SQLite and Parquet).
 STRING, INTEGER, DATETIME, ARRAY = "string", "integer", "datetime", "array"
@@ -103,6 +103,12 @@ ATTACHMENTS = Table(
         Field("file_url", STRING, "The download URL."),
         Field("size", INTEGER, "Bytes, once downloaded; empty otherwise."),
         Field("sha256", STRING, "sha256 of the file, once downloaded; empty otherwise."),
+        Field(
+            "declared_size",
+            STRING,
+            "The size the page declares, as it shows it (238KB, 1.2 MB); empty where it shows"
+            " none. Rounded by the site in an unknown way: a range, not a number.",
+        ),
     ),
     ("board_id", "seq", "version", "position"),
 )

@@ -25,6 +25,7 @@ from crawler.boards import BOARDS, Board
 from crawler.captures import CAPTURE_ID, CaptureFailed
 from crawler.items import FetchedFile, FetchedPost, ListingPage, ParsedPost
 from crawler.middlewares import Refused
+from crawler.normalise import size_mismatch
 from crawler.origins import refusal
 from crawler.parsing import (
     DriftError,
@@ -348,6 +349,10 @@ class BoardSpider(scrapy.Spider):
         if content_type.startswith("text/html"):
             # The site answers a missing file with an HTML page saying so, status 200.
             self._file_failure(pending, url, "the site answered with an HTML page, not the file")
+        elif why := _size_mismatch(pending.post, url, len(response.body)):
+            # Not the file the page declares (cut short, or the page lies): never kept, so never
+            # taken for a change; the next run fetches it again.
+            self._file_failure(pending, url, why)
         else:
             sha256, location = self.archive.store.put_file(response.body)
             media_type = content_type.split(";")[0].strip() or None
@@ -473,6 +478,16 @@ def list_page_ceiling(known_posts: int, record_count: int) -> int:
     """The most list pages believed of a board whose archive holds `known_posts` posts."""
     posts = max(CLAIM_FACTOR * known_posts, CLAIM_FLOOR)
     return -(-posts // max(record_count, 1))
+
+
+def _size_mismatch(post: ParsedPost, url: str, size: int) -> str | None:
+    """Why `size` bytes downloaded from `url` are not the file `post`'s page declares there
+    (`crawler.normalise.size_mismatch`), or None: they are, or the page declares no size it
+    can be held to."""
+    for attachment in post.attachments:
+        if attachment.url == url and (why := size_mismatch(attachment.declared_size, size)):
+            return why
+    return None
 
 
 def _reason(failure) -> str:
