@@ -26,7 +26,7 @@ from archive.models import (
     StoredFile,
     ViewCount,
 )
-from archive.seam import PostLike
+from archive.seam import ListingRowLike, PostLike
 from archive.search_index import index_version, status_changed
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -66,6 +66,7 @@ def store_post(
     capture_id: int | None = None,
     observed: bool = True,
     refetch: bool = False,
+    list_row: ListingRowLike | None = None,
 ) -> Change:
     """Archive one parsed view page in one transaction, committed (see `write_transaction`).
 
@@ -85,6 +86,12 @@ def store_post(
 
     `refetch=True` (a file of the page failed to download) leaves the post pending, so that the
     next crawl that lists it fetches its page again and fills in the missing digests.
+
+    `list_row`: the list row that led to this fetch of a post the archive did not know
+    (`observe_listing`'s `unknown`). It becomes the list as last observed, so the next listing
+    compares list with list. Compared with the view page instead, a list that shows a file icon
+    and no count (전라남도 M7116) differed from every post of two or more files once, and each
+    was fetched again for nothing (issue 20).
     """
     content_hash = post.content_hash.lower()
     if not _SHA256_HEX.fullmatch(content_hash):
@@ -148,6 +155,9 @@ def store_post(
         if kind != "unchanged":
             record_event(session, kind, row, run_id=run_id, at=fetched_at, version=version)
         row.listing_pending = refetch
+        if list_row is not None and row.list_title is None:
+            row.list_title, row.list_writer = list_row.title, list_row.writer
+            row.list_posted_on, row.list_file_marker = list_row.posted_on, list_row.file_marker
         views = record_view_count(session, row, post.view_count, run_id=run_id, at=fetched_at)
     return Change(kind, version, restored=restored, view_count_changed=views)
 

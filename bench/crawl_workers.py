@@ -4,8 +4,9 @@
     python bench/crawl.py --workers 1,2,3 --quick          # 20 posts a board
     python bench/crawl.py --workers 1,3 --latency 0.05 --site-delay 0.05 --posts 100
 
-Two replica sites on loopback — Gwangju (2 boards) on 127.0.0.1, the merged city (1 `JG_`
-board) on 127.0.0.2 — answer every request after a fixed latency (the replica's `slow` fault),
+Two replica sites on loopback — Gwangju (2 boards) on 127.0.0.1, 전라남도 (its 보도자료 `M7116`,
+the bbs_view family, 10 posts a list page) on 127.0.0.2 — answer every request after a fixed
+latency (the replica's `slow` fault),
 views not counted. For each worker count: a fresh PostgreSQL archive and Redis prefix, a
 coordinator plus N−1 `--worker` processes, full mode, no files, each site limited to one
 request per `--site-delay` seconds across all workers (`--delay`; the shared Redis limiter).
@@ -27,7 +28,7 @@ import uuid
 from pathlib import Path
 
 from replica import ReplicaServer, ReplicaState
-from replica.state import ReplicaBoard
+from replica.state import BOARDS as REPLICA_BOARDS
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
@@ -35,14 +36,14 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("SIJEONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
 GWANGJU = ("BD_0000000022", "BD_0000000027")
-MERGED = "JG_0000000022"
+JEONNAM = "M7116"
 
 
 def _sites(posts: int, latency: float) -> tuple[ReplicaServer, ReplicaServer]:
-    merged = {MERGED: ReplicaBoard(MERGED, "jg788", "공지사항", "notice", 30001)}
+    jeonnam = {JEONNAM: REPLICA_BOARDS[JEONNAM]}
     a = ReplicaServer(ReplicaState(posts_per_board=posts, seed=3, count_views=False))
     b = ReplicaServer(
-        ReplicaState(posts_per_board=posts, seed=4, count_views=False, boards=merged),
+        ReplicaState(posts_per_board=posts, seed=4, count_views=False, boards=jeonnam),
         host="127.0.0.2",
     )
     for site in (a, b):
@@ -78,9 +79,9 @@ def one_run(sites, workers: int, site_delay: float, store: Path) -> dict:
     env = {**os.environ, "SIJEONG_STORE": str(store / name)}
     common = [sys.executable, "-m", "sijeong.cli", "crawl", "--json", "--db", db]
     common += ["--redis", REDIS_URL, "--redis-prefix", prefix]
-    boards = [arg for board in (*GWANGJU, MERGED) for arg in ("--board", board)]
+    boards = [arg for board in (*GWANGJU, JEONNAM) for arg in ("--board", board)]
     coordinator = [*common, "--distributed", *boards, "--mode", "full", "--no-files"]
-    coordinator += ["--base-url", a.url, "--site-url", f"jeonnam-gwangju={b.url}"]
+    coordinator += ["--base-url", a.url, "--site-url", f"jeonnam={b.url}"]
     coordinator += ["--delay", str(site_delay)]
     for site in sites:
         site.state.clear_log()
@@ -109,7 +110,7 @@ def one_run(sites, workers: int, site_delay: float, store: Path) -> dict:
             client.delete(*keys)
     logs = {site.url: site.state.request_log() for site in sites}
     arrivals = sorted(r.at for log in logs.values() for r in log)
-    views = sum(1 for log in logs.values() for r in log if r.path.startswith("/boardView.do"))
+    views = sum(1 for log in logs.values() for r in log if _is_view(r.path))
     window = arrivals[-1] - arrivals[0]
     per_site = {}
     for url, log in logs.items():
@@ -131,6 +132,11 @@ def one_run(sites, workers: int, site_delay: float, store: Path) -> dict:
     }
 
 
+def _is_view(path: str) -> bool:
+    """A view page of either URL family: /boardView.do?… or /M7116/boardView.do?…."""
+    return path.partition("?")[0].rpartition("/")[2] == "boardView.do"
+
+
 def _within(times: list[float], start: int, span: float) -> int:
     end = start
     while end < len(times) and times[end] - times[start] < span:
@@ -147,7 +153,7 @@ def main(worker_counts: list[int], posts: int, latency: float, site_delay: float
         try:
             print(
                 f"replicas: {posts} posts on each of {', '.join(GWANGJU)} at {sites[0].url} "
-                f"and {MERGED} at {sites[1].url}; latency {latency * 1000:.0f} ms a request; "
+                f"and {JEONNAM} at {sites[1].url}; latency {latency * 1000:.0f} ms a request; "
                 f"each site limited to 1 request / {site_delay} s = {limit:.1f}/s across "
                 "all workers; full mode, no files"
             )

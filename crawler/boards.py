@@ -11,13 +11,12 @@ What is verified: Gwangju's BD_0000000022/27/29 and their page ids (real pages, 
 전라남도 보도자료 `M7116` with menu id `jeonnam0202000000` and its old-family view URL (a real
 page, issue 20). Its list URL (`/M7116/boardList.do?menuId=…&pageIndex=N`) is from the issue
 too, but no list page has been seen: the list parser is tolerant (crawler/parsing/bbs_list.py).
-NOT verified: the pre-2020 board's id and menuId (a reconstruction), and every `JG_…` entry and
-the `jeonnam-gwangju` site (made-up placeholders kept because the distributed-crawl tests and
-bench use them as a second site; they are no real board).
+NOT verified: the pre-2020 board's id and menuId (a reconstruction) and the replica's
+`VENDOR_DEMO` (invented); both are `verified=False`, which `sijeong boards` marks.
 
 A `Site` is one SiiRU installation: its base URL and the delay between requests it gets from us
 (a distributed crawl keeps to it across all its workers). A board belongs to one site; board ids
-are unique across sites (the merged city's boards are `JG_…`), so `BOARDS` holds them all.
+are unique across sites, so `BOARDS` holds them all.
 """
 
 from __future__ import annotations
@@ -58,9 +57,6 @@ SITES: dict[str, Site] = {
         Site("gwangju", BASE_URL, label="광주광역시"),
         # 전라남도: a real second SiiRU site (issue 20: a real page of www.jeonnam.go.kr).
         Site("jeonnam", "https://www.jeonnam.go.kr", label="전라남도"),
-        # UNVERIFIED placeholder: a made-up host for "the merged city", kept only as a second
-        # site for the distributed-crawl tests and bench. No page of it has been seen.
-        Site("jeonnam-gwangju", "https://www.jeonnam-gwangju.go.kr"),
         # REPLICA ONLY: the replica's default address (`sijeong replica`), for boards that
         # exist nowhere else.
         Site("replica", "http://127.0.0.1:8022"),
@@ -81,8 +77,8 @@ class Board:
     skin: str
     base_url: str = BASE_URL
     site: str = "gwangju"
-    # False: ids that were not read off a real page (a reconstruction, a placeholder, a replica
-    # board); `sijeong boards` says so, so that nothing made up looks like a fact.
+    # False: ids that were not read off a real page (a reconstruction, a replica board);
+    # `sijeong boards` says so, so that nothing made up looks like a fact.
     verified: bool = True
 
     def list_url(self, page: int = 1, record_count: int = 10, base_url: str | None = None) -> str:
@@ -129,24 +125,6 @@ BOARDS: dict[str, Board] = {
             "bbs_view",
             SITES["jeonnam"].base_url,
             "jeonnam",
-        ),
-        # UNVERIFIED, made up: JG_… ids and jg… page ids are placeholders on a made-up site,
-        # kept only because the distributed-crawl tests and bench need a second site; they name
-        # no real board.
-        *(
-            Board(
-                board_id,
-                page_id,
-                name,
-                skin,
-                SITES["jeonnam-gwangju"].base_url,
-                "jeonnam-gwangju",
-                verified=False,
-            )
-            for board_id, page_id, name, skin in (
-                ("JG_0000000022", "jg788", "공지사항", "notice"),
-                ("JG_0000000027", "jg789", "보도자료", "press"),
-            )
         ),
         # REPLICA ONLY, UNVERIFIED: SiiRU's vendor default skin (`vendor`, issue 20). The board
         # id and page id are invented for the replica; no real board of this skin is known.

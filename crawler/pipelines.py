@@ -56,6 +56,8 @@ class ArchivePipeline:
         self.engine = None
         self.session: Session | None = None
         self.captures: CaptureLog | None = None
+        # list rows of posts not yet archived, by (board, seq), until their pages are stored
+        self.first_rows: dict[tuple[str, int], ListingRow] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -84,8 +86,11 @@ class ArchivePipeline:
             self.engine.dispose()
 
     def observe(self, rows: Iterable[ListingRow]) -> ListingCheck:
-        """Record a list page's rows; which view pages to fetch."""
-        return observe_listing(self.session, rows, run_id=self.run_id, observed_at=_now())
+        """Record a list page's rows; which view pages to fetch. The rows of posts the archive
+        does not know yet are kept until their pages are stored (`store_post`'s `list_row`)."""
+        check = observe_listing(self.session, rows, run_id=self.run_id, observed_at=_now())
+        self.first_rows.update({(row.board_id, row.seq): row for row in check.unknown})
+        return check
 
     def unlist(self, board_id: str, listed: set[int]) -> list[int]:
         """After a complete sweep: the board's live posts no list page showed become unlisted."""
@@ -123,6 +128,7 @@ class ArchivePipeline:
                 listed=item.listed,
                 capture_id=item.capture_id,
                 refetch=item.files_failed,
+                list_row=self.first_rows.pop((post.board_id, post.seq), None),
             )
         except Exception as exc:
             if not page_fault(exc):

@@ -72,7 +72,7 @@ def boards(fmt: str) -> None:
     """List the boards sijeong knows: site, board id, name, skin family and list URL.
 
     A board marked * is unverified: its ids were not read off a real page (a reconstruction,
-    a placeholder kept for tests, or a board of the replica only).
+    or a board of the replica only).
 
     Any of a board's id, its name or SITE:NAME works wherever a command takes a board
     (--board of crawl, search, dump and reparse) and before the seq of a REF.

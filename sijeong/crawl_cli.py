@@ -164,7 +164,7 @@ def crawl(
         sijeong crawl                                   # nightly: new and changed posts
         sijeong crawl --mode full --board 보도자료      # weekly sweep of one board
         sijeong crawl --base-url http://127.0.0.1:8022 --delay 0 --json
-        sijeong crawl --distributed --redis redis://127.0.0.1:6379/0 --board 공지사항 --board JG_0000000022
+        sijeong crawl --distributed --redis redis://127.0.0.1:6379/0 --board 공지사항 --board 전라남도:보도자료
         sijeong crawl --worker --redis redis://127.0.0.1:6379/0     # on each other worker
     """
     url = db_url(db)

@@ -7,11 +7,35 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTICE = "BD_0000000022"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A board of one SiiRU skin family on the replica, as the crawl tests drive it (issue 20:
+    a crawl of every family behaves exactly like a crawl of 공지사항)."""
+
+    name: str  # the test id
+    board_id: str
+    page_parameter: str  # the list's page number: movePage (today's URLs) or pageIndex (old)
+    shows_views: bool = True  # whether its pages show a view count
+
+    def __str__(self) -> str:
+        return self.name
+
+
+FAMILIES = (
+    Family("gwangju", NOTICE, "movePage"),  # Gwangju's custom skin, 공지사항
+    Family("vendor", "VENDOR_DEMO", "movePage"),  # SiiRU's vendor default skin (replica only)
+    # 전라남도 보도자료, the bbs_view family, old URL family: no view count on its view page
+    # nor (in the replica's invented list) on its list (issue 20).
+    Family("bbs_view", "M7116", "pageIndex", shows_views=False),
+)
 
 
 @dataclass
@@ -56,9 +80,11 @@ def archived_seqs(db: Path, board_id: str = NOTICE) -> set[int]:
 
 
 def board_requests(state, kind: str = "") -> list:
-    """Logged requests for board pages (robots.txt aside): `kind` boardList / boardView / all."""
+    """Logged requests for board pages (robots.txt aside): `kind` boardList / boardView / all,
+    on either URL family (`/boardView.do?…` or `/M7116/boardView.do?…`)."""
     return [
         r
         for r in state.request_log()
-        if r.path != "/robots.txt" and (not kind or r.path.startswith(f"/{kind}.do"))
+        if r.path != "/robots.txt"
+        and (not kind or urlsplit(r.path).path.rpartition("/")[2] == f"{kind}.do")
     ]

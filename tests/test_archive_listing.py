@@ -60,6 +60,24 @@ def test_a_press_release_without_an_author_matches_its_list_writer(session):
     assert observe_listing(session, [row], run_id=run, observed_at=NIGHT_1).to_fetch == []
 
 
+def test_a_post_first_fetched_from_a_list_row_is_compared_with_that_row_next_time(session):
+    """A list that shows a file icon, not a count (전라남도 M7116, the pre-2020 list) says "one"
+    of a post with two files. The post was fetched because that row listed it; the next listing
+    of the same row is no change (it re-fetched every such post once; issue 20)."""
+    run = new_run(session)
+    post = make_post(files=("공고문.hwp", "서식.hwp"))
+    icon_row = make_row(post, file_marker="one")
+    assert seqs(observe_listing(session, [icon_row], run_id=run, observed_at=NIGHT_1).unknown)
+    store_post(session, post, run_id=run, fetched_at=NIGHT_1, list_row=icon_row)
+    check = observe_listing(session, [icon_row], run_id=run, observed_at=NIGHT_1 + DAY)
+    assert check.to_fetch == []
+    # and the list row stays the reference: a marker it changes is still to fetch
+    zip_row = make_row(post)
+    assert seqs(observe_listing(session, [zip_row], run_id=run, observed_at=NIGHT_1).changed) == [
+        16222
+    ]
+
+
 @pytest.mark.parametrize(
     "field, value",
     [

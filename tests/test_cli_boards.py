@@ -76,7 +76,7 @@ def test_boards_lists_the_registry_as_json_and_as_a_table():
     assert table.exit_code == 0, table.output
     for board in BOARDS.values():
         assert board.board_id in table.stdout and board.name in table.stdout
-    # Nothing made up looks like a fact: the reconstructed, placeholder and replica-only boards
+    # Nothing made up looks like a fact: the reconstructed and replica-only boards
     # are marked, the real ones are not.
     assert "BD_0000000019 *" in table.stdout and "VENDOR_DEMO *" in table.stdout
     assert "M7116 *" not in table.stdout and "BD_0000000022 *" not in table.stdout

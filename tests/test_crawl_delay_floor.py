@@ -23,8 +23,8 @@ from sijeong.cli import cli
         ["--delay", "0", "--base-url", "http://127.0.0.1.example.org/"],
         ["--delay", "0", "--base-url", "http://localhost.example.org/"],
         ["--delay", "0", "--distributed", "--redis", "redis://127.0.0.1:6379/0"]
-        + ["--base-url", "http://127.0.0.1:8022", "--board", "JG_0000000022"]
-        + ["--site-url", "jeonnam-gwangju=https://www.jeonnam-gwangju.go.kr"],
+        + ["--base-url", "http://127.0.0.1:8022", "--board", "M7116"]
+        + ["--site-url", "jeonnam=https://www.jeonnam.go.kr"],
     ],
 )
 def test_a_delay_under_a_second_for_a_real_host_is_a_usage_error(tmp_path, args):

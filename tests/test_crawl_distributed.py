@@ -1,4 +1,5 @@
-"""Distributed crawls (`sijeong crawl --distributed` / `--worker`): 3 boards on 2 replica hosts,
+"""Distributed crawls (`sijeong crawl --distributed` / `--worker`): 3 boards of 2 sites (광주광역시
+on one replica host, 전라남도's M7116 on another),
 3 worker processes, one PostgreSQL archive — the same posts and versions as a crawl of one
 process, whether or not a worker is killed midway; and each site's rate kept across workers."""
 
@@ -20,13 +21,13 @@ from crawler.boards import BOARDS as REGISTRY
 from crawler.boards import SITES, board_by_key, site_of, with_base_url
 from crawler.distributed import worker_name
 from replica import ReplicaServer, ReplicaState
-from replica.state import ReplicaBoard
+from replica.state import BOARDS as REPLICA_BOARDS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 GWANGJU = ("BD_0000000022", "BD_0000000027")
-MERGED = "JG_0000000022"
-BOARDS = (*GWANGJU, MERGED)
+JEONNAM = "M7116"  # 전라남도 보도자료: another site, another skin family and URL family
+BOARDS = (*GWANGJU, JEONNAM)
 POSTS = 30
 VERSIONS = (
     "SELECT p.board_id, p.seq, v.version, v.content_hash FROM post_versions v"
@@ -39,15 +40,15 @@ def test_the_registry_holds_two_sites_and_every_old_board():
     assert [b for b in REGISTRY if b.startswith("BD_")] == old
     assert {REGISTRY[b].site for b in old} == {"gwangju"}
     assert board_by_key("보도자료").board_id == "BD_0000000027"  # a bare name: Gwangju's
-    assert board_by_key("jeonnam-gwangju:보도자료").board_id == "JG_0000000027"
-    merged = REGISTRY[MERGED]
-    assert site_of(merged).name == "jeonnam-gwangju"
-    assert merged.list_url().startswith(SITES["jeonnam-gwangju"].base_url + "/boardList.do?")
+    assert board_by_key("전라남도:보도자료").board_id == JEONNAM
+    jeonnam = REGISTRY[JEONNAM]
+    assert site_of(jeonnam).name == "jeonnam" and site_of(jeonnam) != site_of(REGISTRY[GWANGJU[0]])
+    assert jeonnam.list_url().startswith(SITES["jeonnam"].base_url + "/M7116/boardList.do?")
     assert (
-        with_base_url(merged, "http://127.0.0.2:8023/")
-        .view_url(7)
-        .startswith("http://127.0.0.2:8023/boardView.do?pageId=jg788&boardId=JG_0000000022&seq=7")
+        with_base_url(jeonnam, "http://127.0.0.2:8023/").view_url(7)
+        == "http://127.0.0.2:8023/M7116/boardView.do?seq=7&menuId=jeonnam0202000000"
     )
+    assert set(SITES) == {"gwangju", "jeonnam", "replica"}  # no made-up site
 
 
 @pytest.mark.parametrize(
@@ -76,12 +77,12 @@ def test_a_worker_with_no_crawl_to_join_exits_2(tmp_path, redis_prefix):
 
 @pytest.fixture
 def two_sites():
-    """The Gwangju replica on 127.0.0.1 and the merged city's (`JG_` board) on 127.0.0.2."""
-    merged = {MERGED: ReplicaBoard(MERGED, "jg788", "공지사항", "notice", 30001)}
+    """The Gwangju replica on 127.0.0.1 and 전라남도's (its M7116 board only) on 127.0.0.2."""
+    jeonnam = {JEONNAM: REPLICA_BOARDS[JEONNAM]}
     with (
         ReplicaServer(ReplicaState(posts_per_board=POSTS, seed=5, count_views=False)) as a,
         ReplicaServer(
-            ReplicaState(posts_per_board=POSTS, seed=6, count_views=False, boards=merged),
+            ReplicaState(posts_per_board=POSTS, seed=6, count_views=False, boards=jeonnam),
             host="127.0.0.2",
         ) as b,
     ):
@@ -103,7 +104,7 @@ def single_process(tmp_path, sites) -> set[tuple]:
     a, b = sites
     args = [arg for board in GWANGJU for arg in ("--board", board)]
     assert crawl(db, a.url, *args).code == 0
-    assert crawl(db, b.url, "--board", MERGED).code == 0
+    assert crawl(db, b.url, "--board", JEONNAM).code == 0
     return set(rows(f"sqlite:///{db}", VERSIONS))
 
 
@@ -143,7 +144,7 @@ def coordinator(sites, db: str, prefix: str, *extra: str) -> subprocess.Popen:
         "--base-url",
         a.url,
         "--site-url",
-        f"jeonnam-gwangju={b.url}",
+        f"jeonnam={b.url}",
         *extra,
         db=db,
         prefix=prefix,
@@ -194,7 +195,7 @@ def test_a_killed_worker_loses_nothing(tmp_path, two_sites, pg_url, redis_prefix
     expected = single_process(tmp_path, two_sites)
     client, prefix = redis_prefix
     for site in two_sites:  # every answer takes a while, so the kill finds work in flight
-        site.faults.add("slow", r"^/board(View|List)\.do", seconds=0.05)
+        site.faults.add("slow", r"^(/M7116)?/board(View|List)\.do", seconds=0.05)
     workers = [sijeong("--worker", db=pg_url, prefix=prefix) for _ in range(2)]
     boss = coordinator(two_sites, pg_url, prefix, "--delay", "0", "--heartbeat-ttl", "2")
     victim = workers[0]

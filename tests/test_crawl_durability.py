@@ -1,4 +1,5 @@
-"""Durability, crawl by crawl: confirmed deletions, raw captures in WARC files, downloaded files.
+"""Durability, crawl by crawl: confirmed deletions (on a board of each skin family, issue 20),
+raw captures in WARC files, downloaded files.
 
 Each test runs `sijeong crawl` in a subprocess against the replica over real HTTP, into a real
 SQLite file, and reads what the archive and its store hold afterwards.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import NOTICE, crawl, query
+from crawl_support import FAMILIES, NOTICE, crawl, query
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
@@ -51,16 +52,17 @@ def changes(db: Path, seq: int) -> list[str]:
 # -- deletions ---------------------------------------------------------------------------------
 
 
-def test_an_outage_delays_a_deletion_but_never_causes_one(tmp_path, quiet_site):
+@pytest.mark.parametrize("family", FAMILIES, ids=str)
+def test_an_outage_delays_a_deletion_but_never_causes_one(tmp_path, quiet_site, family):
     db = tmp_path / "archive.sqlite3"
     client = ReplicaClient(quiet_site.url)
-    assert crawl(db, quiet_site.url, "--mode", "full").code == 0
-    gone = client.seqs(NOTICE)[7]
-    client.delete(NOTICE, gone)
+    assert crawl(db, quiet_site.url, "--board", family.board_id, "--mode", "full").code == 0
+    gone = client.seqs(family.board_id)[7]
+    client.delete(family.board_id, gone)
 
     # Run 2: the sweep misses it → unlisted; its re-check meets a 503 outage: counts nothing.
     client.add_fault("status", rf"boardView\.do.*seq={gone}\b", status=503)
-    outage = crawl(db, quiet_site.url, "--mode", "full")
+    outage = crawl(db, quiet_site.url, "--board", family.board_id, "--mode", "full")
     assert outage.code == 6 and outage.summary["unlisted"] == 1
     assert outage.summary["deleted"] == 0
     assert status(db, gone) == ("unlisted", 0)
@@ -68,18 +70,32 @@ def test_an_outage_delays_a_deletion_but_never_causes_one(tmp_path, quiet_site):
     # Runs 3 and 4: a redirect to the retired-page notice, then a maintenance page: nothing.
     client.clear_faults()
     client.add_fault("siiru", rf"boardView\.do.*seq={gone}\b")
-    assert crawl(db, quiet_site.url, "--mode", "verify", "--slice", "all").code == 6
+    assert (
+        crawl(
+            db, quiet_site.url, "--board", family.board_id, "--mode", "verify", "--slice", "all"
+        ).code
+        == 6
+    )
     client.clear_faults()
     client.add_fault("maintenance", rf"boardView\.do.*seq={gone}\b")
-    assert crawl(db, quiet_site.url, "--mode", "verify", "--slice", "all").code == 6
+    assert (
+        crawl(
+            db, quiet_site.url, "--board", family.board_id, "--mode", "verify", "--slice", "all"
+        ).code
+        == 6
+    )
     assert status(db, gone) == ("unlisted", 0)
 
     # Runs 5 and 6 see the CMS's "deleted post" page: the second one deletes it.
     client.clear_faults()
-    first = crawl(db, quiet_site.url, "--mode", "verify", "--slice", "all")
+    first = crawl(
+        db, quiet_site.url, "--board", family.board_id, "--mode", "verify", "--slice", "all"
+    )
     assert first.code == 0 and first.summary["deleted"] == 0
     assert status(db, gone) == ("unlisted", 1)
-    second = crawl(db, quiet_site.url, "--mode", "verify", "--slice", "all")
+    second = crawl(
+        db, quiet_site.url, "--board", family.board_id, "--mode", "verify", "--slice", "all"
+    )
     assert second.code == 0 and second.summary["deleted"] == 1
     assert status(db, gone) == ("deleted", 2)
     versions = query(
@@ -95,40 +111,55 @@ def test_an_outage_delays_a_deletion_but_never_causes_one(tmp_path, quiet_site):
     assert found.exit_code == 0 and gone in [hit["seq"] for hit in json.loads(found.output)]
 
     # It comes back: the next sweep lists it again and reports the restore.
-    client.restore(NOTICE, gone)
-    back = crawl(db, quiet_site.url, "--mode", "full")
+    client.restore(family.board_id, gone)
+    back = crawl(db, quiet_site.url, "--board", family.board_id, "--mode", "full")
     assert back.code == 0 and back.summary["restored"] == 1
     assert status(db, gone) == ("live", 0)
     assert changes(db, gone) == ["new", "unlisted", "deleted", "restored"]
 
 
-def test_the_count_is_one_per_run_and_k_is_configurable(tmp_path, quiet_site):
+@pytest.mark.parametrize("family", FAMILIES, ids=str)
+def test_the_count_is_one_per_run_and_k_is_configurable(tmp_path, quiet_site, family):
     db = tmp_path / "archive.sqlite3"
     client = ReplicaClient(quiet_site.url)
-    assert crawl(db, quiet_site.url, "--mode", "full").code == 0
-    first, second = client.seqs(NOTICE)[3], client.seqs(NOTICE)[4]
-    client.delete(NOTICE, first)
-    client.delete(NOTICE, second)
+    assert crawl(db, quiet_site.url, "--board", family.board_id, "--mode", "full").code == 0
+    first, second = client.seqs(family.board_id)[3], client.seqs(family.board_id)[4]
+    client.delete(family.board_id, first)
+    client.delete(family.board_id, second)
     client.add_fault("status", rf"boardView\.do.*seq={second}\b", status=404)  # a real 404
-    full = crawl(db, quiet_site.url, "--mode", "full", "--confirm-deletions", "3")
+    full = crawl(
+        db, quiet_site.url, "--board", family.board_id, "--mode", "full", "--confirm-deletions", "3"
+    )
     assert (full.summary["unlisted"], full.summary["deleted"]) == (2, 0)
     assert status(db, first) == ("unlisted", 1) and status(db, second) == ("unlisted", 1)
     # A full sweep and its re-checks see each page once more: 2 of 3.
-    again = crawl(db, quiet_site.url, "--mode", "full", "--confirm-deletions", "3")
+    again = crawl(
+        db, quiet_site.url, "--board", family.board_id, "--mode", "full", "--confirm-deletions", "3"
+    )
     assert again.code == 0 and again.summary["deleted"] == 0
     assert status(db, first) == ("unlisted", 2)
-    done = crawl(db, quiet_site.url, "--mode", "verify", "--confirm-deletions", "3")
+    done = crawl(
+        db,
+        quiet_site.url,
+        "--board",
+        family.board_id,
+        "--mode",
+        "verify",
+        "--confirm-deletions",
+        "3",
+    )
     assert done.code == 0 and done.summary["deleted"] == 2
     assert status(db, first) == ("deleted", 3) and status(db, second) == ("deleted", 3)
 
 
-def test_an_interrupted_sweep_unlists_nothing(tmp_path, quiet_site):
+@pytest.mark.parametrize("family", FAMILIES, ids=str)
+def test_an_interrupted_sweep_unlists_nothing(tmp_path, quiet_site, family):
     db = tmp_path / "archive.sqlite3"
     client = ReplicaClient(quiet_site.url)
-    assert crawl(db, quiet_site.url, "--mode", "full").code == 0
-    client.delete(NOTICE, client.seqs(NOTICE)[0])
-    client.add_fault("status", r"boardList\.do.*movePage=1\b", status=500)
-    broken = crawl(db, quiet_site.url, "--mode", "full")
+    assert crawl(db, quiet_site.url, "--board", family.board_id, "--mode", "full").code == 0
+    client.delete(family.board_id, client.seqs(family.board_id)[0])
+    client.add_fault("status", rf"boardList\.do.*{family.page_parameter}=1\b", status=500)
+    broken = crawl(db, quiet_site.url, "--board", family.board_id, "--mode", "full")
     assert broken.code != 0 and broken.summary["unlisted"] == 0
     assert query(db, "SELECT count(*) FROM posts WHERE status != 'live'") == [(0,)]
 
