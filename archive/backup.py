@@ -166,7 +166,11 @@ def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
                     files_bytes += _copy_file(source, copy_store.path(location))
             runs = list(session.scalars(select(CrawlRun.id)))
             locations = {Store.warc_location(run) for run in runs}
-            locations |= set(session.scalars(select(Capture.location).distinct())) - {None}
+            locations |= {
+                location
+                for location in session.scalars(select(Capture.location).distinct())
+                if location is not None
+            }
             for location in locations:
                 source = source_store.path(location)
                 if source.is_file():
