@@ -474,7 +474,7 @@ def _copy_store(
         stored.files_bytes += size
         if number % 500 == 0:
             say(f"files: {number:,} of {len(files):,}")
-    locations = {Store.warc_location(run) for run in reading.scalars(select(CrawlRun.id))}
+    locations = {src_store.warc_location(run) for run in reading.scalars(select(CrawlRun.id))}
     locations |= {
         location
         for location in reading.scalars(select(Capture.location).distinct())
