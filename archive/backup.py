@@ -165,8 +165,12 @@ def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
                     files += 1
                     files_bytes += _copy_file(source, copy_store.path(location))
             runs = list(session.scalars(select(CrawlRun.id)))
-            locations = {Store.warc_location(run) for run in runs}
-            locations |= set(session.scalars(select(Capture.location).distinct())) - {None}
+            locations = {source_store.warc_location(run) for run in runs}
+            locations |= {
+                location
+                for location in session.scalars(select(Capture.location).distinct())
+                if location is not None
+            }
             for location in locations:
                 source = source_store.path(location)
                 if source.is_file():
@@ -174,7 +178,7 @@ def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
             cut = {run: repair_tail(session, copy_store, run) for run in runs}
             cut = {run: count for run, count in cut.items() if count}
             for run in cut:
-                fsync_path(copy_store.path(Store.warc_location(run)))
+                fsync_path(copy_store.path(copy_store.warc_location(run)))
     finally:
         engine.dispose()
     warcs = [copy_store.path(location) for location in locations]

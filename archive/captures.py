@@ -51,6 +51,11 @@ class CaptureLog:
         """Write one response and index it; its capture id. An unchanged payload is a revisit."""
         sha256 = hashlib.sha256(body).hexdigest()
         original = self._original(url, sha256)
+        revisit_of = None
+        if original is not None and original.fetched_at is not None:
+            revisit_of = Original(original.url, original.fetched_at, self._record_id(original))
+        else:
+            original = None  # a revisit names its original's date: without one, keep the payload
         written = self.file.write(
             url=url,
             method=method,
@@ -60,11 +65,7 @@ class CaptureLog:
             body=body,
             protocol=protocol,
             fetched_at=fetched_at,
-            revisit_of=(
-                None
-                if original is None
-                else Original(original.url, original.fetched_at, self._record_id(original))
-            ),
+            revisit_of=revisit_of,
         )
         with write_transaction(self.session):
             capture = Capture(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,8 +90,8 @@ class _Snapshot:
     """What the file checks need from the database, read in one transaction."""
 
     runs: dict[int, str]  # id → status
-    captures: list[Row]  # ordered by file and offset
-    files: list[Row]
+    captures: Sequence[Row]  # ordered by file and offset
+    files: Sequence[Row]
     crawl_active: bool  # a crawl held the lock when the snapshot was read
 
     @property
@@ -166,7 +167,7 @@ def crawl_holds_lock(session: Session) -> bool:
             {"key": PG_CRAWL_LOCK},
         ).scalar_one()
         return bool(held)
-    database = sqlite_path(bind.url)
+    database = sqlite_path(bind.engine.url)
     return database is not None and file_lock_held(lock_path(database))
 
 
@@ -408,6 +409,7 @@ def _file_references(session: Session, result: CheckResult) -> None:
         .where(Attachment.sha256.is_not(None), StoredFile.sha256.is_(None))
     )
     for attachment_id, version_id, sha256 in unknown:
+        assert sha256 is not None  # the query keeps attachments that name a file
         result.problem(
             f"attachment {attachment_id} of version {version_id}: sha256 {sha256[:16]}… "
             "names no row of files"

@@ -474,8 +474,12 @@ def _copy_store(
         stored.files_bytes += size
         if number % 500 == 0:
             say(f"files: {number:,} of {len(files):,}")
-    locations = {Store.warc_location(run) for run in reading.scalars(select(CrawlRun.id))}
-    locations |= set(reading.scalars(select(Capture.location).distinct())) - {None}
+    locations = {src_store.warc_location(run) for run in reading.scalars(select(CrawlRun.id))}
+    locations |= {
+        location
+        for location in reading.scalars(select(Capture.location).distinct())
+        if location is not None
+    }
     for location in sorted(locations):
         source = src_store.path(location)
         if source.is_file():

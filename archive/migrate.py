@@ -52,11 +52,13 @@ def upgrade(url: str | URL, revision: str = "head") -> tuple[str | None, str | N
     try:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
+            driver = connection.connection.driver_connection
+            assert driver is not None  # None only once the connection is closed
             if sqlite:
                 # Batch migrations rebuild tables that others reference (SQLite's documented
                 # ALTER TABLE procedure): foreign keys off, outside the transaction — the only
                 # place the pragma works — and every reference checked before the commit.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+                driver.execute("PRAGMA foreign_keys = OFF")
             try:
                 with connection.begin():
                     if connection.dialect.name == "postgresql":
@@ -70,7 +72,7 @@ def upgrade(url: str | URL, revision: str = "head") -> tuple[str | None, str | N
                     return before, current_revision(connection)
             finally:
                 if sqlite:
-                    connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+                    driver.execute("PRAGMA foreign_keys = ON")
     finally:
         engine.dispose()
 

@@ -63,9 +63,9 @@ class Store:
         """The absolute path of a location recorded in the database."""
         return Path(self.root) / location
 
-    @staticmethod
-    def warc_location(run_id: int) -> str:
-        """The WARC file of a run (one per run, named by its id)."""
+    def warc_location(self, run_id: int) -> str:
+        """The WARC file of a run (one per run, named by its id; a store may name its own, as
+        a distributed crawl's worker does)."""
         return f"warc/sijeong-run-{run_id:06d}.warc.gz"
 
     @staticmethod

@@ -107,7 +107,7 @@ def run_coordinator(
     with crawl_lock(options.db_url, holder=holder):
         upgrade(options.db_url)
         engine = make_engine(options.db_url)
-        store = Store(store_path(options))
+        store = Store(Path(store_path(options)))
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
@@ -187,6 +187,7 @@ def run_worker(
     crawler = _crawl(options, cluster, spec, worker_name(), False, {}, None)
     stats = crawler.stats.get_stats()
     spider = crawler.spider
+    assert isinstance(spider, DistributedBoardSpider)
     result = CrawlResult(
         run_id=spec["run_id"],
         status="ok",
@@ -215,13 +216,15 @@ def _clear_runs(server, prefix: str) -> None:
 def _repair_worker_files(session: Session, server, keys: RunKeys, store: Store) -> int:
     """Cut a killed worker's WARC file back to its last indexed record (what `recover_interrupted`
     does for a run's one file, the next run); the bytes cut."""
-    name = f"sijeong-run-{keys.run_id:06d}-"
+    run_id = keys.run_id
+    assert run_id is not None  # a run's keys, not the prefix's
+    name = f"sijeong-run-{run_id:06d}-"
     root = Path(store.root)
     cut = 0
     for path in (root / "warc").glob(f"{name}*.warc.gz"):
         worker = path.name[len(name) : -len(".warc.gz")]
         if not server.exists(keys.alive(worker)):
-            cut += repair_tail(session, WorkerStore(root, worker), keys.run_id)
+            cut += repair_tail(session, WorkerStore(root, worker), run_id)
     return cut
 
 
@@ -327,7 +330,7 @@ def _outcome(
         exit_code=EXIT_OK,
         mode=options.mode,
         boards=list(options.boards),
-        requests=stats.get("downloader/request_count", 0),
+        requests=int(stats.get("downloader/request_count", 0)),
         per_board=board_counts(stats, options.boards),
         failures=failures,
         refused=refused,
@@ -338,7 +341,7 @@ def _outcome(
         error=errors[0].decode() if errors else None,
         drift=drift.decode() if drift else None,
         stopped=stopped_early(crawler.stats.get_value("finish_reason")),
-        robots=stats.get(ROBOTS_UNAVAILABLE),
+        robots=str(stats[ROBOTS_UNAVAILABLE]) if ROBOTS_UNAVAILABLE in stats else None,
         answered=bool(stats.get("answered")),
     )
 

@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 
 from crawler.boards import with_base_url
-from crawler.distributed import HOLD
+from crawler.distributed import HOLD, DistributedScheduler
 from crawler.spiders.board import BoardSpider
 
 
@@ -44,11 +44,11 @@ class DistributedBoardSpider(BoardSpider):
             with_base_url(b, base_urls[b.board_id]) if b.board_id in base_urls else b
             for b in self.boards
         ]
-        self.base_url = None  # each board's own (boards of several sites in one crawl)
-        self.allowed_domains = sorted({urlsplit(b.base_url).hostname for b in self.boards})
+        self.base_url = ""  # each board's own (boards of several sites in one crawl)
+        self.allowed_domains = sorted({urlsplit(b.base_url).hostname or "" for b in self.boards})
         self.coordinator = coordinator  # the coordinator's worker name
         self.is_coordinator = is_coordinator
-        self.frontier = None  # the DistributedScheduler, set when it opens
+        self.frontier: DistributedScheduler | None = None  # set when it opens
         self.holding: dict[int, scrapy.Request] = {}  # a post's item → its view page's request
 
     @property
@@ -75,6 +75,7 @@ class DistributedBoardSpider(BoardSpider):
         frontier = self.frontier
         if self.drift:
             return
+        assert frontier is not None  # the scheduler opens before the spider idles
         if self.is_coordinator:
             if frontier.outstanding():
                 raise DontCloseSpider
@@ -107,5 +108,5 @@ class DistributedBoardSpider(BoardSpider):
 
     def item_done(self, item, **_) -> None:
         view_request = self.holding.pop(id(item), None)
-        if view_request is not None:
+        if view_request is not None and self.frontier is not None:
             self.frontier.ack(view_request)

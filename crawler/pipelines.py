@@ -85,26 +85,33 @@ class ArchivePipeline:
         if self.engine is not None:
             self.engine.dispose()
 
+    @property
+    def _session(self) -> Session:
+        """The session `open_spider` opened: the spider asks the archive only in between."""
+        if self.session is None:
+            raise RuntimeError("the archive pipeline is not open")
+        return self.session
+
     def observe(self, rows: Iterable[ListingRow]) -> ListingCheck:
         """Record a list page's rows; which view pages to fetch. The rows of posts the archive
         does not know yet are kept until their pages are stored (`store_post`'s `list_row`)."""
-        check = observe_listing(self.session, rows, run_id=self.run_id, observed_at=_now())
+        check = observe_listing(self._session, rows, run_id=self.run_id, observed_at=_now())
         self.first_rows.update({(row.board_id, row.seq): row for row in check.unknown})
         return check
 
     def unlist(self, board_id: str, listed: set[int]) -> list[int]:
         """After a complete sweep: the board's live posts no list page showed become unlisted."""
-        return unlist_missing(self.session, board_id, listed, run_id=self.run_id, at=_now())
+        return unlist_missing(self._session, board_id, listed, run_id=self.run_id, at=_now())
 
     def unlisted(self, board_id: str) -> list[int]:
-        return unlisted_seqs(self.session, board_id)
+        return unlisted_seqs(self._session, board_id)
 
     def missing(self, board_id: str, seq: int) -> str:
         """An unlisted post's page said "no such post": "deleted", "counted" or "ignored"."""
         if self.run_id is None:
             return "ignored"
         return record_missing(
-            self.session,
+            self._session,
             board_id,
             seq,
             run_id=self.run_id,

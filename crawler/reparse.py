@@ -268,6 +268,7 @@ def _all_boards(session: Session) -> list[str]:
 def _close_run(
     engine: Engine, result: ReparseResult, options: ReparseOptions, error: str | None = None
 ) -> None:
+    assert result.run_id is not None  # a run that never started has no row to close
     since = options.since.isoformat() if options.since is not None else None
     with Session(engine) as session:
         finish_run(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -113,7 +114,7 @@ def run_crawl(
     with crawl_lock(options.db_url, holder=holder_description(options.mode, started_at)):
         upgrade(options.db_url)  # under the lock: a crawl that cannot run touches nothing
         engine = make_engine(options.db_url)
-        store = Store(store_path(options))
+        store = Store(Path(store_path(options)))
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
@@ -154,6 +155,7 @@ def open_run(
 
 def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOptions) -> None:
     """The run's row in the ledger: how it ended, its counts, and the failed URLs with why."""
+    assert result.run_id is not None  # a run that never started has no row to close
     with Session(engine) as session:
         finish_run(
             session,
@@ -304,7 +306,8 @@ def _outcome(
     options: CrawlOptions, run_id: int, crawler: Crawler, errors: list[str]
 ) -> CrawlResult:
     stats = crawler.stats.get_stats()
-    spider: BoardSpider = crawler.spider
+    spider = crawler.spider
+    assert isinstance(spider, BoardSpider)
     result = CrawlResult(
         run_id=run_id,
         status="ok",
@@ -315,7 +318,7 @@ def _outcome(
         per_board=board_counts(stats, options.boards),
         failures=list(spider.failures),
         refused=list(spider.refused),
-        warc=Store.warc_location(run_id) if spider.archive.captures else None,
+        warc=spider.archive.captures.location if spider.archive.captures else None,
     )
     return judge(
         result,

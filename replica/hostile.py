@@ -27,6 +27,7 @@ in a reader's browser (bench/hostile_site.py and the tests ask it).
 
 from __future__ import annotations
 
+import builtins  # the annotations below `Hostile.list` name the type, not the method
 import json
 import re
 import threading
@@ -112,13 +113,13 @@ class Hostile:
         with self._lock:
             return [asdict(a) for a in self._attacks]
 
-    def on(self, board_id: str, seq: int | None) -> list[Attack]:
+    def on(self, board_id: str, seq: int | None) -> builtins.list[Attack]:
         with self._lock:
             return [a for a in self._attacks if (a.board_id, a.seq) == (board_id, seq)]
 
     # -- serving (called by replica.server) ----------------------------------------------------
 
-    def listing(self, board_id: str, posts: list[Post]) -> list[Post]:
+    def listing(self, board_id: str, posts: builtins.list[Post]) -> builtins.list[Post]:
         """A list page's posts as served: hidden ones left out, attacked rows changed."""
         with self._lock:
             if not any(a.board_id == board_id for a in self._attacks):

@@ -432,7 +432,7 @@ def _charger(post: Post) -> str:
             <span>자료관리 담당자</span>
             <dl>
                 <dt>담당부서 : </dt>
-                <dd>{esc(post.department)}</dd>{phone}
+                <dd>{esc(post.department or "")}</dd>{phone}
                </dl>
 	    </div>
 	</div>

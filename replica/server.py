@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from replica import blobs, render, render_bbs, render_vendor
 from replica.faults import Faults
 from replica.hostile import Hostile
-from replica.state import Post, ReplicaState
+from replica.state import Post, ReplicaBoard, ReplicaState
 
 HTML = "text/html;charset=UTF-8"
 RECORD_COUNTS = (10, 30, 50, 100)
@@ -201,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
         sn = _int(params.get("fileLinkSeq"), -1)
         attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
         if board is None or board.skin not in OLD_URL_SKINS or post is None or post.deleted:
-            attachment = None
+            return self._html(render.alert_page(MSG_NO_FILE))
         if attachment is None:
             return self._html(render.alert_page(MSG_NO_FILE))
         self._send(
@@ -238,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _post(
         self, params: dict[str, str], board_key: str = "boardId"
-    ) -> tuple[object, Post | None]:
+    ) -> tuple[ReplicaBoard | None, Post | None]:
         board = self.state.board(params.get(board_key, ""))
         if board is None:
             return None, None
@@ -408,6 +408,7 @@ class ReplicaServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET or AF_INET6 socket names its host as text
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}"
 

@@ -18,6 +18,8 @@ dropped with their content; other unknown tags lose the tag and keep the text. L
 
 from __future__ import annotations
 
+from typing import Literal
+
 import nh3
 
 TAGS = frozenset(
@@ -104,7 +106,9 @@ def sanitise(html: str, base_url: str) -> str:
         return _clean(html, "deny")
 
 
-def _clean(html: str, url_relative: str | tuple[str, str]) -> str:
+def _clean(
+    html: str, url_relative: Literal["deny"] | tuple[Literal["rewrite_with_base"], str]
+) -> str:
     return nh3.clean(
         html,
         tags=set(TAGS),

@@ -43,17 +43,17 @@ def send(report: Report, notify: Notify) -> list[str]:
         return []
     done = []
     if notify.webhook:
-        done.append(_webhook(report, notify))
+        done.append(_webhook(report, notify, notify.webhook))
     if notify.email_to:
         done.append(_email(report, notify))
     report.notified = done
     return done
 
 
-def _webhook(report: Report, notify: Notify) -> str:
+def _webhook(report: Report, notify: Notify, url: str) -> str:
     body = json.dumps(report.to_json(), ensure_ascii=False).encode("utf-8")
     request = Request(
-        notify.webhook,
+        url,
         data=body,
         method="POST",
         headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "sijeong"},

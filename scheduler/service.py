@@ -29,6 +29,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
+from sqlalchemy import Engine
 
 from archive import make_engine, upgrade
 from scheduler.config import Config
@@ -80,7 +81,7 @@ class Service:
         self._runner = Runner(config, db_url, clock=self.clock)
         self._run = runner or self._runner.run
         self._stopped = threading.Event()
-        self._engine = None
+        self._engine: Engine | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.reports: list[Report] = []  # this process's runs, oldest first
 
@@ -111,14 +112,16 @@ class Service:
 
     def _reconcile(self) -> None:
         """Store the configured jobs; drop stored crawl jobs the configuration turned off."""
+        scheduler = self.scheduler
+        assert scheduler is not None  # `start` made it
         for job in self.jobs.values():
             trigger = job.trigger()
-            stored = self.scheduler.get_job(job.id)
+            stored = scheduler.get_job(job.id)
             options = {}
             if stored is not None and stored.next_run_time is not None:
                 if repr(stored.trigger) == repr(trigger):
                     options["next_run_time"] = stored.next_run_time  # keep a missed run
-            self.scheduler.add_job(
+            scheduler.add_job(
                 scheduled_crawl,
                 trigger,
                 args=[job.id],
@@ -127,7 +130,7 @@ class Service:
                 replace_existing=True,
                 **options,
             )
-        for stored in self.scheduler.get_jobs():
+        for stored in scheduler.get_jobs():
             if stored.id.startswith(JOB_PREFIX) and stored.id not in self.jobs:
                 log.info("%s: no longer configured, removed", stored.id)
                 stored.remove()

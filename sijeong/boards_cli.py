@@ -10,6 +10,7 @@ the registry has since dropped) and refused by the ones that fetch.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 from rich import box
@@ -83,7 +84,7 @@ def boards(fmt: str) -> None:
         sijeong show 공지사항:16222
         sijeong search 버스 --board 보도자료
     """
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "site": board.site,
             "site_label": site_of(board).label,

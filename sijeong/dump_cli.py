@@ -120,7 +120,7 @@ def dump_command(
     with reading_session(db) as session, progress_line(stderr, "dumping", enabled=progress) as say:
         try:
             manifest = dump(
-                session.get_bind(),
+                session.get_bind().engine,
                 out_dir,
                 options,
                 generated_at=datetime.now(UTC),

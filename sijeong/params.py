@@ -40,6 +40,7 @@ class Whole(click.ParamType):
         self.low, self.high = low, high
 
     def convert(self, value, param, ctx) -> int:
+        number: int | None
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
         else:

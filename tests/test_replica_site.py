@@ -13,6 +13,7 @@ import lxml.html
 import pytest
 from conftest import fetch
 
+from crawler.parsing import parse_view
 from replica import ReplicaClient, ReplicaError, ReplicaServer, ReplicaState
 from replica.server import NotLoopback
 
@@ -248,6 +249,17 @@ def test_edit_changes_title_body_and_attachments(fresh_site):
         r["title"] == "고친 제목 & <기호>"
         for r in rows(fetch(f"{fresh_site.url}/boardList.do?boardId={NOTICE}")[2])
     )
+
+
+def test_a_post_whose_department_is_cleared_still_serves_its_view_page(fresh_site):
+    # department is one of the fields an edit may clear; the view page printed it unguarded
+    client = ReplicaClient(fresh_site.url)
+    seq = list_seqs(fresh_site)[3]
+    client.edit(NOTICE, seq, department=None)
+    status, _, body = fetch(view_url(fresh_site, NOTICE, seq))
+    assert status == 200
+    post = parse_view(body, view_url(fresh_site, NOTICE, seq))
+    assert post.seq == seq and post.department is None
 
 
 def test_replacing_a_file_keeps_its_name_and_changes_its_bytes(fresh_site):

@@ -93,7 +93,7 @@ def _safe_html(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
 _POST_IDENTITY = (Post.board_id, Post.seq, Post.url)
 
 
-def _posts(window: Window | None) -> Select[Any]:
+def _posts(window: Window | None) -> Select[*tuple[Any, ...]]:
     query = (
         select(
             *_POST_IDENTITY,
@@ -149,7 +149,7 @@ def _version_window(window: Window | None) -> ColumnElement[bool]:
     )
 
 
-def _versions(window: Window | None) -> Select[Any]:
+def _versions(window: Window | None) -> Select[*tuple[Any, ...]]:
     return (
         select(
             *_POST_IDENTITY,
@@ -177,7 +177,7 @@ def _versions(window: Window | None) -> Select[Any]:
     )
 
 
-def _attachments(window: Window | None) -> Select[Any]:
+def _attachments(window: Window | None) -> Select[*tuple[Any, ...]]:
     return (
         select(
             *_POST_IDENTITY,
@@ -197,7 +197,7 @@ def _attachments(window: Window | None) -> Select[Any]:
     )
 
 
-def _view_counts(window: Window | None) -> Select[Any]:
+def _view_counts(window: Window | None) -> Select[*tuple[Any, ...]]:
     query = select(*_POST_IDENTITY, ViewCount.observed_at, ViewCount.count, ViewCount.run_id).join(
         Post, Post.id == ViewCount.post_id
     )

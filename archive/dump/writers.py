@@ -179,11 +179,12 @@ class SqliteWriter:
         self._db.execute("BEGIN")
 
     def write(self, row: tuple[Any, ...]) -> None:
+        values: tuple[Any, ...] | list[Any] = row
         if self._encode:
-            row = list(row)  # type: ignore[assignment]
+            values = list(row)
             for i, kind in self._encode:
-                row[i] = _text(row[i], kind)  # type: ignore[index]
-        self._batch.append(row)
+                values[i] = _text(values[i], kind)
+        self._batch.append(values)
         self.rows += 1
         if len(self._batch) >= BATCH_ROWS:
             self._db.executemany(self._insert, self._batch)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
@@ -11,7 +11,7 @@ from archive.models import Base
 from archive.timezone import UtcDateTime
 
 
-def _render_item(kind: str, obj: Any, _context: Any) -> str | bool:
+def _render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:
     # Migrations spell the stored type, so they never depend on the models' Python-side types.
     if kind == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

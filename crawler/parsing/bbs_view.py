@@ -35,6 +35,7 @@ from crawler.parsing.html import (
     raise_if_alert,
     raise_if_body_unread,
     read_whole,
+    required_link,
     sanitised_html,
     text_of,
     whole_number,
@@ -170,8 +171,8 @@ def _take_caption(img: HtmlElement, root: HtmlElement) -> str | None:
     """The `▶` caption of `img`: the first thing after the block holding it, when that is an
     element whose text starts with ▶ (taken out of `root`); None when there is none."""
     holder = img
-    while holder.getparent() is not None and holder.getparent() is not root:
-        holder = holder.getparent()
+    while (parent := holder.getparent()) is not None and parent is not root:
+        holder = parent
     if holder.getparent() is None:
         return None  # inside a caption already taken
     between, sibling = holder.tail or "", holder.getnext()
@@ -230,7 +231,7 @@ def _parse_attachments(view, body_el, url: str) -> tuple[Attachment, ...]:
             if names:
                 raise DriftError(url, "file link (div.download li a.mobileDownload)")
             continue
-        href = absolute(links[0].get("href"), url)
+        href = required_link(links[0].get("href"), url, "file link (div.download a.mobileDownload)")
         files.append(
             Attachment(
                 file_sn=whole_number(

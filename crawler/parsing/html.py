@@ -10,6 +10,7 @@ import copy
 import html
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.etree
@@ -268,7 +269,7 @@ def block_text(el) -> str:
     """Text as a browser lays it out: source whitespace collapses, `<br>` and blocks break lines."""
     parts: list[str] = []
     # A stack, not recursion: huge_tree lets a page nest 2,048 deep, past Python's recursion limit.
-    stack: list[tuple[object, bool]] = [(el, False)]
+    stack: list[tuple[Any, bool]] = [(el, False)]  # elements, comments, processing instructions
     while stack:
         node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else None
@@ -345,6 +346,15 @@ def absolute(url: str | None, base: str) -> str | None:
     if scheme not in {"http", "https"}:
         raise BadLink(base, url)
     return joined
+
+
+def required_link(url: str | None, base: str, part: str) -> str:
+    """`absolute` for a link the page must give (a file's, a photo's): DriftError naming
+    `part` when it gives none."""
+    link = absolute(url, base)
+    if link is None:
+        raise DriftError(base, part)
+    return link
 
 
 def sanitised_html(el, base_url: str) -> str:

@@ -32,13 +32,13 @@ from crawler.normalise import clean_text
 from crawler.parsing.assemble import assemble_post, collect_fields
 from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
 from crawler.parsing.html import (
-    absolute,
     block_text,
     document,
     query_param,
     raise_if_alert,
     raise_if_body_unread,
     read_whole,
+    required_link,
     sanitised_html,
     text_of,
     whole_number,
@@ -201,7 +201,9 @@ def _parse_images(body_el, url: str) -> tuple[Photo, ...]:
             raise DriftError(url, "img in div.imageView")
         caption = PHOTO_CAPTION(block)
         text = text_of(caption[0]) if caption else clean_text(img[0].get("alt") or "")
-        photos.append(Photo(url=absolute(img[0].get("src"), url), caption=text))
+        photos.append(
+            Photo(url=required_link(img[0].get("src"), url, "img in div.imageView"), caption=text)
+        )
     return tuple(photos)
 
 
@@ -215,7 +217,7 @@ def _parse_attachments(doc, url: str) -> tuple[Attachment, ...]:
         links = FILE_LINK(item)
         if not links:
             continue
-        href = absolute(links[0].get("href"), url)
+        href = required_link(links[0].get("href"), url, "an attachment link (dd 첨부파일)")
         file_sn = whole_number(
             query_param(href, "fileSn"), url, "fileSn in an attachment link (dd 첨부파일)"
         )
@@ -256,7 +258,7 @@ def _parse_licence(body_el, url: str) -> str | None:
         return None
     block = blocks[0]
     for img in KOGL_IMG(block):
-        src = img.get("src").strip().partition("#")[0].partition("?")[0]
+        src = img.get("src", "").strip().partition("#")[0].partition("?")[0]
         match = OPENCODE.search(src)
         if match and match.group(1) in OPENCODES:
             return OPENCODES[match.group(1)]

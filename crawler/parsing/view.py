@@ -13,13 +13,13 @@ from crawler.normalise import clean_text
 from crawler.parsing.assemble import assemble_post, collect_fields
 from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
 from crawler.parsing.html import (
-    absolute,
     block_text,
     document,
     query_param,
     raise_if_alert,
     raise_if_body_unread,
     read_whole,
+    required_link,
     sanitised_html,
     text_of,
     whole_number,
@@ -114,7 +114,7 @@ def _photo(block, url: str) -> Photo:
     if not img or not img[0].get("src"):
         raise DriftError(url, "img in div.view_image")
     text = text_of(caption[0]) if caption else clean_text(img[0].get("alt") or "")
-    return Photo(url=absolute(img[0].get("src"), url), caption=text)
+    return Photo(url=required_link(img[0].get("src"), url, "img in div.view_image"), caption=text)
 
 
 def _attachments(doc, url: str):
@@ -122,13 +122,13 @@ def _attachments(doc, url: str):
         links = FILE_LINK(item)
         if not links:
             continue
-        href = links[0].get("href")
-        file_sn = query_param(absolute(href, url), "fileSn")
+        href = required_link(links[0].get("href"), url, "an attachment link (div.add_file)")
+        file_sn = query_param(href, "fileSn")
         part = "fileSn in an attachment link (div.add_file)"
         yield Attachment(
             file_sn=whole_number(file_sn, url, part),
             name=text_of(links[0]),
-            url=absolute(href, url),
+            url=href,
         )
 
 

@@ -82,7 +82,7 @@ class BoardSpider(scrapy.Spider):
         self.boards: list[Board] = [BOARDS[b] for b in boards]
         self.mode = mode
         self.base_url = base_url.rstrip("/") or self.boards[0].base_url
-        self.allowed_domains = [urlsplit(self.base_url).hostname]
+        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         self.verify = verify or {}
         self.known_posts = known_posts or {}  # board → posts the archive holds (list ceilings)
         self.record_count = RECORD_COUNT.get(mode, 10)
@@ -116,7 +116,9 @@ class BoardSpider(scrapy.Spider):
 
     @property
     def archive(self) -> ArchivePipeline:
-        return self.crawler.get_item_pipeline(ArchivePipeline)
+        pipeline = self.crawler.get_item_pipeline(ArchivePipeline)
+        assert pipeline is not None  # crawler/settings.py enables it for every crawl
+        return pipeline
 
     async def start(self):
         for board in self.boards:
@@ -151,7 +153,8 @@ class BoardSpider(scrapy.Spider):
         """Every list page of the board answered and parsed: a complete sweep."""
         pages = self.pages.get(board_id)
         return (
-            bool(pages)
+            pages is not None
+            and pages > 0
             and self.pages_listed[board_id] >= pages
             and not self.list_failures.get(board_id)
             and bool(self.seen[board_id])
@@ -206,7 +209,7 @@ class BoardSpider(scrapy.Spider):
     def _file_request(self, url: str, pending: _PendingPost) -> scrapy.Request:
         """A file of `pending`'s post. Its callbacks get `url` as the page gave it: Scrapy
         re-encodes `request.url` (`한`, spaces, `|`), which the post would not know again."""
-        meta = {"board_id": pending.post.board_id, "kind": "file"}
+        meta: dict[str, object] = {"board_id": pending.post.board_id, "kind": "file"}
         if self.max_file_size:
             meta["download_maxsize"] = self.max_file_size
         return scrapy.Request(
