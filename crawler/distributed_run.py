@@ -22,7 +22,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.orm import Session
 
-from archive import make_engine, upgrade
+from archive import make_engine, post_counts, upgrade
 from archive.captures import repair_tail
 from archive.lock import crawl_lock
 from archive.storage import Store
@@ -50,7 +50,6 @@ from crawler.run import (
     error_line,
     holder_description,
     judge,
-    known_posts,
     open_run,
     stopped_early,
     store_path,
@@ -111,7 +110,7 @@ def run_coordinator(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
-                known = known_posts(session, options.boards)
+                known = post_counts(session, options.boards)
             keys = RunKeys(cluster.prefix, run_id)
             _clear_runs(server, cluster.prefix)
             me = worker_name()

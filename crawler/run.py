@@ -19,13 +19,11 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, start_run, upgrade
+from archive import finish_run, make_engine, post_counts, start_run, undeleted_posts, upgrade
 from archive.captures import recover_interrupted
 from archive.lock import crawl_lock
-from archive.models import Post
 from archive.storage import Store
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
@@ -117,7 +115,7 @@ def run_crawl(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
-                known = known_posts(session, options.boards)
+                known = post_counts(session, options.boards)
             try:
                 crawler, errors = _crawl(options, run_id, targets, known, on_progress)
                 result = _outcome(options, run_id, crawler, errors)
@@ -215,11 +213,7 @@ def verify_targets(
     night's turn, from the date) plus every post of the last 7 days. `slice_size` 0 = all."""
     targets: dict[str, list[int]] = {}
     for board_id in boards:
-        rows = session.execute(
-            select(Post.seq, Post.posted_at)
-            .where(Post.board_id == board_id, Post.status != "deleted")
-            .order_by(Post.seq.desc())
-        ).all()
+        rows = undeleted_posts(session, board_id)
         seqs = [seq for seq, _ in rows]
         if slice_size == 0 or not seqs:
             targets[board_id] = seqs
@@ -230,14 +224,6 @@ def verify_targets(
         picked |= {seq for seq, posted_at in rows if posted_at >= now - VERIFY_RECENT}
         targets[board_id] = sorted(picked, reverse=True)
     return targets
-
-
-def known_posts(session: Session, boards: Sequence[str]) -> dict[str, int]:
-    """Posts the archive holds per board, deleted ones too: how many list pages are believed."""
-    rows = session.execute(
-        select(Post.board_id, func.count()).where(Post.board_id.in_(boards)).group_by(Post.board_id)
-    ).all()
-    return {board_id: 0 for board_id in boards} | {board_id: n for board_id, n in rows}
 
 
 def _night(now: datetime) -> int:

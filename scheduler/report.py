@@ -17,13 +17,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import make_engine
-from archive.db import display_url, write_transaction
+from archive import (
+    CrawlRun,
+    add_to_stats,
+    find_run,
+    make_engine,
+    newest_posted_at,
+    previous_successes,
+)
+from archive.db import display_url
 from archive.errors import ArchiveMissing
-from archive.models import CrawlRun, Post
 
 EXIT_LOCK_HELD = 4
 COUNTS = ("new", "changed", "unlisted", "deleted", "restored", "failed")
@@ -109,7 +114,7 @@ def build_report(
         return report
     try:
         with Session(engine) as session:
-            run = session.get(CrawlRun, report.run_id) if report.run_id is not None else None
+            run = find_run(session, report.run_id) if report.run_id is not None else None
             if run is not None:
                 report.status, report.exit_code = run.status, run.exit_code or exit_code
                 report.started_at = _iso(run.started_at)
@@ -130,12 +135,7 @@ def low_numbers(session: Session, run: CrawlRun) -> list[str]:
     The figures do not depend on how busy the night was: list rows per list page (a page the
     site sends short or empty: layout or access), and for a verify the posts it checked.
     """
-    previous = session.scalars(
-        select(CrawlRun)
-        .where(CrawlRun.mode == run.mode, CrawlRun.exit_code == 0, CrawlRun.id < run.id)
-        .order_by(CrawlRun.id.desc())
-        .limit(LOW_HISTORY)
-    ).all()
+    previous = previous_successes(session, run, limit=LOW_HISTORY)
     warnings = []
     for name, figure in (("list rows per page", rows_per_page), ("posts checked", checked)):
         value = figure(run)
@@ -165,13 +165,7 @@ def checked(run: CrawlRun) -> float | None:
 def stale_boards(session: Session, boards: tuple[str, ...], days: int, now: datetime) -> list[str]:
     """A note per board whose newest post is more than `days` days old."""
     notes = []
-    newest = dict(
-        session.execute(
-            select(Post.board_id, func.max(Post.posted_at))
-            .where(Post.board_id.in_(boards))
-            .group_by(Post.board_id)
-        ).all()
-    )
+    newest = newest_posted_at(session, boards)
     for board in boards:
         last = newest.get(board)
         if last is not None and now - last > timedelta(days=days):
@@ -186,12 +180,8 @@ def record(db_url: str, report: Report) -> bool:
         return False
     engine = make_engine(db_url)
     try:
-        with Session(engine) as session, write_transaction(session):
-            run = session.get(CrawlRun, report.run_id)
-            if run is None:
-                return False
-            run.stats = {**(run.stats or {}), "report": report.to_json()}
-        return True
+        with Session(engine) as session:
+            return add_to_stats(session, report.run_id, "report", report.to_json())
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archive.models import CrawlRun
+from archive import CrawlRun
 from archive.timezone import SEOUL
 from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
 from crawler.origins import refusal
