@@ -5,8 +5,9 @@ packages call the functions exported here (and those of its modules: `queries`, 
 `captures`, …); the ledger's row type `CrawlRun` is exported for reading what they return.
 `tests/test_archive_boundary.py` holds every other package to this.
 
-It may import the standard library, SQLAlchemy, Alembic, warcio, pyarrow and `safehtml` — never
-`crawler`, `scheduler`, `sijeong` or `replica`: the crawler hands it objects that satisfy the protocols in `archive.seam`.
+It may import the standard library, SQLAlchemy, Alembic, warcio, pyarrow, `safehtml` and `common`
+(the constants every package shares) — never `crawler`, `scheduler`, `sijeong` or `replica`: the
+crawler hands it objects that satisfy the protocols in `archive.seam`.
 """
 
 from archive.boards import archived_boards, newest_posted_at, post_counts, undeleted_posts

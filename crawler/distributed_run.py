@@ -26,6 +26,8 @@ from archive import make_engine, post_counts, upgrade
 from archive.captures import repair_tail
 from archive.lock import crawl_lock
 from archive.storage import Store
+from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
+from common.run_counts import RUN_COUNTS
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
 from crawler.distributed import (
     DEFAULT_PREFIX,
@@ -38,10 +40,6 @@ from crawler.distributed import (
 from crawler.distributed_spider import DistributedBoardSpider
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
-    EXIT_DRIFT,
-    EXIT_FAILED,
-    EXIT_OK,
-    KINDS,
     CrawlOptions,
     CrawlResult,
     _close_run,
@@ -195,7 +193,7 @@ def run_worker(
         requests=int(stats.get("downloader/request_count", 0)),
         failures=list(spider.failures),
     )
-    for kind in KINDS:
+    for kind in RUN_COUNTS:
         setattr(result, kind, sum(int(stats.get(f"sijeong/{b}/{kind}", 0)) for b in options.boards))
     if spider.drift:
         result.status, result.exit_code, result.message = "drift", EXIT_DRIFT, spider.drift

@@ -11,11 +11,10 @@ import json
 import re
 import unicodedata
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from common.seoul import SEOUL
 
 # Characters that carry no text: NBSP becomes a space; zero-width ones and BOM vanish.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)

@@ -34,9 +34,10 @@ from archive.errors import ArchiveMissing
 from archive.lock import crawl_lock
 from archive.storage import Store
 from archive.store import Change, find_post, known_files, store_post
+from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 from crawler.items import ParsedPost
 from crawler.parsing import DriftError, ParseError, parse_view, truncated
-from crawler.run import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, software_version
+from crawler.run import software_version
 
 MODE = "reparse"
 COUNTS = ("posts", "changed", "unchanged", "skipped", "failed")

@@ -25,14 +25,14 @@ from archive import finish_run, make_engine, post_counts, start_run, undeleted_p
 from archive.captures import recover_interrupted
 from archive.lock import crawl_lock
 from archive.storage import Store
+from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNREACHABLE
+from common.run_counts import RUN_COUNTS
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
 
-EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_UNREACHABLE, EXIT_PARTIAL = 0, 1, 3, 5, 6
 VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this many nights
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
-KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
 # deletion, files downloaded, failed and skipped (over the size cap); links refused (off the
 # site, never requested); list pages read (rows per page is what the scheduler's low-numbers
@@ -89,7 +89,7 @@ class CrawlResult:
 
     def summary(self) -> dict[str, Any]:
         """The `--json` line: exactly the keys of the CLI contract."""
-        keys = ("run_id", "status", "exit_code", "mode", "boards", "requests", *KINDS)
+        keys = ("run_id", "status", "exit_code", "mode", "boards", "requests", *RUN_COUNTS)
         return {key: getattr(self, key) for key in keys}
 
 
@@ -160,7 +160,7 @@ def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOpt
             status=result.status,
             exit_code=result.exit_code,
             requests=result.requests,
-            **{kind: getattr(result, kind) for kind in KINDS},
+            **{kind: getattr(result, kind) for kind in RUN_COUNTS},
             errors=len(errors),
             stats={
                 "per_board": result.per_board,
@@ -314,10 +314,11 @@ def _outcome(
 
 
 def board_counts(stats: Mapping[str, Any], boards: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Each board's tallies (KINDS, then DETAILS) from a crawl's stats, 0 where none."""
+    """Each board's tallies (RUN_COUNTS, then DETAILS) from a crawl's stats, 0 where none."""
     return {
         board_id: {
-            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, *DETAILS)
+            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0))
+            for kind in (*RUN_COUNTS, *DETAILS)
         }
         for board_id in boards
     }
@@ -335,7 +336,7 @@ def judge(
     """Sum the per-board counts into `result` and set how the run ended (status, exit code,
     message), first rule that applies: an error, drift, a signal, robots.txt, nothing answered,
     some pages failed. Shared by the plain and the distributed crawl."""
-    for kind in KINDS:
+    for kind in RUN_COUNTS:
         setattr(result, kind, sum(counts[kind] for counts in result.per_board.values()))
     if error:
         result.status, result.exit_code = "failed", EXIT_FAILED

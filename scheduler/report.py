@@ -29,10 +29,10 @@ from archive import (
 )
 from archive.db import display_url
 from archive.errors import ArchiveMissing
+from common.exit_codes import EXIT_LOCKED
+from common.run_counts import CHANGE_KINDS
 
-EXIT_LOCK_HELD = 4
-COUNTS = ("new", "changed", "unlisted", "deleted", "restored", "failed")
-CHANGES = ("new", "changed", "unlisted", "deleted", "restored")
+COUNTS = (*CHANGE_KINDS, "failed")  # what a report tells of a run's counts: all but unchanged
 LOW_FRACTION = 0.5  # below half the usual is "far below"
 LOW_HISTORY = 5  # the previous runs the usual is the median of …
 LOW_MIN_RUNS = 3  # … when there are at least this many
@@ -60,11 +60,11 @@ class Report:
     @property
     def skipped(self) -> bool:
         """Another crawl held the archive's lock: this run did not happen, nothing failed."""
-        return self.exit_code == EXIT_LOCK_HELD
+        return self.exit_code == EXIT_LOCKED
 
     @property
     def changes(self) -> int:
-        return sum(self.counts.get(kind, 0) for kind in CHANGES)
+        return sum(self.counts.get(kind, 0) for kind in CHANGE_KINDS)
 
     def line(self) -> str:
         """One line for the log, the e-mail subject and the webhook's `text`."""
@@ -99,7 +99,7 @@ def build_report(
         job=job,
         mode=mode,
         exit_code=exit_code,
-        status=str(summary.get("status") or ("skipped" if exit_code == 4 else "failed")),
+        status=str(summary.get("status") or ("skipped" if exit_code == EXIT_LOCKED else "failed")),
         archive=display_url(db_url),
         run_id=summary.get("run_id"),
         requests=int(summary.get("requests") or 0),
