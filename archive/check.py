@@ -32,7 +32,7 @@ from archive.models import (
     StoredFile,
 )
 from archive.runs import RUNNING
-from archive.search_index import index_problems
+from archive.search_check import index_problems
 from archive.storage import Store, sha256_of
 from archive.warc import Scan, read_record, scan
 

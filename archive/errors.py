@@ -27,3 +27,7 @@ class BadDate(ArchiveError):
 
 class NotFound(ArchiveError):
     """A post, version or run that the archive does not have."""
+
+
+class BadQuery(ArchiveError):
+    """A query with nothing to search for, or an option search does not know."""

@@ -16,19 +16,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.errors import ArchiveError
-from archive.search_index import candidates, count_current, normalise, rows
-from archive.timezone import end_of_day, seoul_iso, start_of_day
+from archive.errors import BadQuery
+from archive.search_fts import count_current
+from archive.search_index import candidates, uses_fts
+from archive.search_rows import STATUSES, SearchFilters, rows
+from archive.search_tokens import normalise
+from archive.timezone import seoul_iso
 
-STATUSES = ("live", "deleted", "all")
+__all__ = ["STATUSES", "BadQuery", "Query", "SearchFilters", "SearchHit", "count", "search"]
+
 SORTS = ("relevance", "newest", "oldest", "views")
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 50
 TITLE_WEIGHT = 5  # relevance: an occurrence in the title counts as five in the body
 FIRST_BATCH, MAX_BATCH = 40, 500  # candidates checked per read: small for the first page
-
-
-class BadQuery(ArchiveError):
-    """A query with nothing to search for, or an option search does not know."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,66 @@ def search(
     substring of the version's author; `status` is live, deleted or all; `limit` None for all.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
-    if status not in STATUSES:
-        raise BadQuery(f"unknown status {status!r} (use {', '.join(STATUSES)})")
+    filters = SearchFilters(
+        board_id=board_id,
+        author=author,
+        since=since,
+        until=until,
+        status=status,
+        all_versions=all_versions,
+    )
+    return _search(session, parsed, filters, limit=limit, offset=offset, sort=sort)
+
+
+def count(
+    session: Session,
+    query: str | Query,
+    *,
+    board_id: str | None = None,
+    author: str | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    status: str = "live",
+    all_versions: bool = False,
+) -> int:
+    """How many posts (or versions) `search` finds for `query` with these filters, all pages.
+
+    Counted inside the index when it is exact for the query (SQLite, current versions, terms up
+    to MAX_PHRASE + 1 characters, no author filter, `until` a day), else in SQL when exact (on
+    PostgreSQL, always but for an author filter), else by checking every candidate's text.
+    """
+    parsed = parse_query(query) if isinstance(query, str) else query
+    filters = SearchFilters(
+        board_id=board_id,
+        author=author,
+        since=since,
+        until=until,
+        status=status,
+        all_versions=all_versions,
+    )
+    connection = session.connection()
+    found = candidates(
+        connection, parsed.include, parsed.exclude, filters, sort="oldest", exact_in_sql=True
+    )
+    if uses_fts(connection):
+        counted = count_current(connection, parsed.include, parsed.exclude, filters)
+        if counted is not None:
+            return counted
+    if found.exact and author is None:
+        inner = found.statement.order_by(None).subquery()
+        return session.scalar(select(func.count()).select_from(inner)) or 0
+    return len(_search(session, parsed, filters, limit=None))
+
+
+def _search(
+    session: Session,
+    parsed: Query,
+    filters: SearchFilters,
+    *,
+    limit: int | None,
+    offset: int = 0,
+    sort: str = "newest",
+) -> list[SearchHit]:
     if sort not in SORTS:
         raise BadQuery(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
     if limit is not None and limit < 0 or offset < 0:
@@ -144,15 +202,10 @@ def search(
         session.connection(),
         parsed.include,
         parsed.exclude,
-        board_id=board_id,
-        since=None if since is None else _start(since),
-        until=None if until is None else _end(until),
-        until_inclusive=isinstance(until, datetime),
-        status=None if status == "all" else status,
-        all_versions=all_versions,
+        filters,
         sort="newest" if sort == "relevance" else sort,
     )
-    wanted_author = None if author is None else normalise(author.strip())
+    wanted_author = None if filters.author is None else normalise(filters.author.strip())
     # Candidates come in the final order (except for relevance): a page stops reading early,
     # once past the order bucket (the second of posted_at, on SQLite) of its last hit.
     stop = None if sort == "relevance" or limit is None else offset + limit
@@ -185,58 +238,6 @@ def search(
         hits.sort(key=lambda found: (found[2].posted_at, found[1]), reverse=sort == "newest")
     page = hits[offset:] if limit is None else hits[offset : offset + limit]
     return [hit for _, _, hit in page]
-
-
-def count(
-    session: Session,
-    query: str | Query,
-    *,
-    board_id: str | None = None,
-    author: str | None = None,
-    since: date | datetime | None = None,
-    until: date | datetime | None = None,
-    status: str = "live",
-    all_versions: bool = False,
-) -> int:
-    """How many posts (or versions) `search` finds for `query` with these filters, all pages.
-
-    Counted inside the index when it is exact for the query (SQLite, current versions, terms up
-    to MAX_PHRASE + 1 characters, no author filter, `until` a day), else in SQL when exact (on
-    PostgreSQL, always but for an author filter), else by checking every candidate's text.
-    """
-    parsed = parse_query(query) if isinstance(query, str) else query
-    if status not in STATUSES:
-        raise BadQuery(f"unknown status {status!r} (use {', '.join(STATUSES)})")
-    found = candidates(
-        session.connection(),
-        parsed.include,
-        parsed.exclude,
-        board_id=board_id,
-        since=None if since is None else _start(since),
-        until=None if until is None else _end(until),
-        until_inclusive=isinstance(until, datetime),
-        status=None if status == "all" else status,
-        all_versions=all_versions,
-        sort="oldest",
-        exact_in_sql=True,
-    )
-    if (author, all_versions) == (None, False) and not isinstance(until, datetime):
-        counted = count_current(
-            session.connection(),
-            parsed.include,
-            parsed.exclude,
-            status=None if status == "all" else status,
-            board_id=board_id,
-            since=None if since is None else _start(since),
-            until=None if until is None else _end(until),
-        )
-        if counted is not None:
-            return counted
-    if found.exact and author is None:
-        inner = found.statement.order_by(None).subquery()
-        return session.scalar(select(func.count()).select_from(inner)) or 0
-    options = dict(board_id=board_id, author=author, since=since, until=until, status=status)
-    return len(search(session, parsed, all_versions=all_versions, limit=None, **options))
 
 
 def _check(
@@ -275,11 +276,3 @@ def _separator(char: str) -> bool:
     # Control characters and lone surrogates (undecodable bytes on the command line) separate
     # terms: neither can be searched for, and PostgreSQL refuses the latter.
     return char.isspace() or unicodedata.category(char) in ("Cc", "Cs")
-
-
-def _start(when: date | datetime) -> datetime:
-    return when if isinstance(when, datetime) else start_of_day(when)
-
-
-def _end(when: date | datetime) -> datetime:
-    return when if isinstance(when, datetime) else end_of_day(when)

@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.search_index import unindexed_versions  # noqa: E402
+from archive.search_check import unindexed_versions  # noqa: E402
 from replica import ReplicaServer, ReplicaState  # noqa: E402
 
 

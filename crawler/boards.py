@@ -2,9 +2,9 @@
 
 A board is identified by `board_id`; a post by `(board_id, seq)`, which survives URL and skin
 changes. `skin` says which markup the board's pages use: `notice` (today's 공지사항 skin),
-`press` (보도자료: no author span, subtitle, bodo_* classes, category), `legacy` (the pre-2020
-site: table layout, `/BD_…/boardView.do?seq=…&menuId=…` URLs), `bbs_view` (the family of
-jeonnam.go.kr's 보도자료: the same old URL form, `/M7116/boardView.do?seq=…&menuId=…`), `vendor`
+`press` (보도자료: no author span, subtitle, bodo_* classes, category), `bbs_view` (the family of
+jeonnam.go.kr's 보도자료 and of the pre-2020 Gwangju site: the old URL form,
+`/M7116/boardView.do?seq=…&menuId=…`, `/BD_…/boardView.do?seq=…&menuId=…`), `vendor`
 (SiiRU's vendor default skin, issue 20; only on the replica's invented `VENDOR_DEMO` board).
 
 What is verified: Gwangju's BD_0000000022/27/29 and their page ids (real pages, DESIGN.md), and
@@ -70,7 +70,7 @@ SITES: dict[str, Site] = {
 
 # Skins whose boards use the old URL form: /<boardId>/boardList.do?menuId=…&pageIndex=N and
 # /<boardId>/boardView.do?seq=N&menuId=….
-OLD_URL_FAMILY = {"legacy", "bbs_view"}
+OLD_URL_FAMILY = {"bbs_view"}
 
 
 @dataclass(frozen=True)
@@ -114,10 +114,11 @@ BOARDS: dict[str, Board] = {
         Board("BD_0000000022", "www788", "공지사항", "notice"),
         Board("BD_0000000027", "www789", "보도자료", "press"),
         Board("BD_0000000029", "www790", "언론보도 해명", "notice"),
-        # The pre-2020 site's 시정소식 (e광주속삭임 articles), reconstructed from the 2019 seed text;
+        # The pre-2020 site's 시정소식 (e광주속삭임 articles), reconstructed from the 2019 seed text
+        # as the bbs_view family (its page text is what that family's label spans print);
         # its board id and menuId are our reconstruction, not read off a saved page.
         Board(
-            "BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy", verified=False
+            "BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "bbs_view", verified=False
         ),
         # 전라남도 보도자료 — VERIFIED from a real page (issue 20): board id M7116, menu id
         # jeonnam0202000000, the bbs_view family, old URL family (view and list).

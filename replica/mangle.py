@@ -228,43 +228,30 @@ def replica_sources(posts: int = 12, seed: int = 3) -> list[Source]:
     sources = []
     for board in BOARDS.values():
         live = state.listing(board.board_id)
-        if board.skin == "bbs_view":
+        if board.skin in {"bbs_view", "legacy"}:  # both in the bbs_view family's markup
             sources += _bbs_view_sources(board, live)
             continue
-        if board.skin == "legacy":
-            sources.append(
-                Source(
-                    f"replica-{board.skin}-list",
-                    f"http://127.0.0.1/{board.board_id}/boardList.do?menuId={board.page_id}",
-                    render.served(render.legacy_list_page(board, live, page_index=1)),
-                )
+        sources.append(
+            Source(
+                f"replica-{board.skin}-list",
+                f"http://127.0.0.1/boardList.do?boardId={board.board_id}&pageId={board.page_id}",
+                render.served(
+                    render.list_page(
+                        board,
+                        live,
+                        page_id=board.page_id,
+                        move_page=1,
+                        record_cnt=10,
+                        search_ty="TM",
+                        search_query="",
+                    )
+                ),
             )
-        else:
-            sources.append(
-                Source(
-                    f"replica-{board.skin}-list",
-                    f"http://127.0.0.1/boardList.do?boardId={board.board_id}&pageId={board.page_id}",
-                    render.served(
-                        render.list_page(
-                            board,
-                            live,
-                            page_id=board.page_id,
-                            move_page=1,
-                            record_cnt=10,
-                            search_ty="TM",
-                            search_query="",
-                        )
-                    ),
-                )
-            )
+        )
         for post in live[:3]:
-            if board.skin == "legacy":
-                url = f"http://127.0.0.1/{board.board_id}/boardView.do?seq={post.seq}&menuId={board.page_id}"
-                text = render.legacy_view_page(board, post, newer=None, older=None)
-            else:
-                url = f"http://127.0.0.1/boardView.do?pageId={board.page_id}&boardId={board.board_id}&seq={post.seq}"
-                view_page = render_vendor.view_page if board.skin == "vendor" else render.view_page
-                text = view_page(board, post, page_id=board.page_id, newer=None, older=None)
+            url = f"http://127.0.0.1/boardView.do?pageId={board.page_id}&boardId={board.board_id}&seq={post.seq}"
+            view_page = render_vendor.view_page if board.skin == "vendor" else render.view_page
+            text = view_page(board, post, page_id=board.page_id, newer=None, older=None)
             sources.append(
                 Source(f"replica-{board.skin}-view-{post.seq}", url, render.served(text))
             )

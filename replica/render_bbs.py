@@ -15,6 +15,15 @@ of the parts; the iframe's address (an `.example` host) and that a preview shows
 post has files; photos as `<img alt=caption>` paragraphs at the top of the text; the licence
 texts of types 2–4 and the licence image's path; the prev/next markup; how `fileSize` rounds
 (KB, rounded up); the javascript button markup; and the whole list page (its markup is unknown).
+
+The pre-2020 Gwangju board (`BD_0000000019`, skin `legacy` in the replica) is served in this
+family too (issue 20): its 2019 page text (`작성자e광주속삭임`, `작성일시2019/10/07 18:55`,
+`조회수540`, shared/reference/gwangju/legacy_2019_article_as_text.txt) is what these span pairs
+print with the tags removed. Its pairs are 작성자, 작성일시 (to the minute), 조회수, then 담당부서
+and 연락처 when the post has them; its photos stand between paragraphs, each followed by a
+`▶` caption paragraph; its list has 작성자 and 조회수 columns; its chrome is the old Gwangju
+site's (the footer line `광주광역시 admin@gwangju.go.kr` is from the text). Everything else of it
+is this family's replica markup: no page of the old site's markup has been seen.
 """
 
 from __future__ import annotations
@@ -50,6 +59,8 @@ def file_size(post: Post, file_sn: int) -> str:
 
 def page(*, title: str, board: ReplicaBoard, content: str) -> str:
     """A plausible page chrome (invented): enough of a site around the board part."""
+    if board.skin == "legacy":
+        return _old_gwangju_page(title=title, board=board, content=content)
     menu = "\n".join(
         f'\t\t\t<li><a href="/M71{n:02d}/boardList.do?menuId=jeonnam02020{n:02d}000">메뉴 {n}</a></li>'
         for n in range(1, 60)
@@ -77,6 +88,44 @@ def page(*, title: str, board: ReplicaBoard, content: str) -> str:
 </div>
 <div id="footer">
 	<address>전라남도 (replica)</address>
+</div>
+</body>
+</html>
+"""
+
+
+def _old_gwangju_page(*, title: str, board: ReplicaBoard, content: str) -> str:
+    """The pre-2020 Gwangju site's chrome: an XHTML page, its menu, the footer of the 2019 text."""
+    menu = "\n".join(
+        f'\t\t\t<li><a href="/{board.board_id}/boardList.do?menuId=gwangju02030{i:02d}000">{label}</a></li>'
+        for i, label in enumerate(
+            ["시정소식", "보도자료", "고시공고", "입법예고", "시정홍보영상", "e광주속삭임"] * 6
+        )
+    )
+    return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" lang="ko" xml:lang="ko">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{esc(title)} &gt; 광주광역시</title>
+<link rel="stylesheet" type="text/css" href="/css/gwangju/sub.css" />
+</head>
+<body>
+<div id="skipnavi"><a href="#contents">본문으로 바로가기</a> <a href="#gnb">주메뉴 바로가기</a></div>
+<div id="wrap">
+	<div id="header">
+		<ul id="gnb">
+{menu}
+		</ul>
+	</div>
+	<div id="container">
+		<div id="contents">
+			<h3 class="cont_tit">{esc(board.name)}</h3>
+{content}
+		</div>
+	</div>
+	<div id="footer">
+		<address>광주광역시 admin@gwangju.go.kr</address>
+	</div>
 </div>
 </body>
 </html>
@@ -123,6 +172,52 @@ def _photos(post: Post) -> str:
     )
 
 
+def _text(board: ReplicaBoard, post: Post) -> str:
+    """The post's photos and text: photos (captions in `alt`) above `<br>`-broken text; on the
+    pre-2020 board, paragraphs with each photo between them and its `▶` caption after it."""
+    if board.skin != "legacy":
+        return (
+            _photos(post) + "\t\t\t" + "<br />\n<br />\n".join(body_escape(p) for p in post.body())
+        )
+    parts: list[str] = []
+    paragraphs = post.body()
+    step = max(len(paragraphs) // (len(post.photos) + 1), 1)
+    photos_after: dict[int, list] = {}
+    for i, photo in enumerate(post.photos):
+        photos_after.setdefault(min((i + 1) * step, len(paragraphs)), []).append(photo)
+    for index, paragraph in enumerate(paragraphs):
+        parts.append(f"<p>{body_escape(paragraph)}</p>\n<p>&nbsp;</p>")
+        for photo in photos_after.get(index + 1, []):
+            parts.append(
+                f'<p style="text-align: center;"><img src="/imageView/{photo.token}" alt="" /></p>\n'
+                f"<p>&nbsp;▶{body_escape(photo.caption)}</p>\n<p>&nbsp;</p>"
+            )
+    return "\n".join(parts)
+
+
+def _data(board: ReplicaBoard, post: Post) -> str:
+    """The label/value pairs: 작성일 and 담당부서 (전라남도); 작성자, 작성일시, 조회수, and 담당부서
+    and 연락처 when the post has them (the pre-2020 Gwangju board)."""
+    if board.skin == "legacy":
+        pairs = [
+            ("작성자", post.writer),
+            ("작성일시", f"{post.posted_at:%Y/%m/%d %H:%M}"),
+            ("조회수", str(post.view_count)),
+            *([("담당부서", post.department)] if post.department else []),
+            *([("연락처", post.phone)] if post.phone else []),
+        ]
+    else:
+        pairs = [("작성일", f"{post.posted_at:%Y-%m-%d}"), ("담당부서", post.department or "")]
+    return "".join(
+        f"""			<div>
+				<span class="itemTitle">{label}</span>
+				<span class="name">{esc(value)}</span>
+			</div>
+"""
+        for label, value in pairs
+    )
+
+
 def _licence(post: Post) -> str:
     if not post.licence:
         return ""
@@ -146,21 +241,12 @@ def _neighbour(board: ReplicaBoard, label: str, other: Post | None) -> str:
 
 
 def view_page(board: ReplicaBoard, post: Post, *, newer: Post | None, older: Post | None) -> str:
-    body = "<br />\n<br />\n".join(body_escape(p) for p in post.body())
     content = f"""	<div class="bbs_view">
 		<h3 class="view_title">{esc(post.title)}</h3>
 		<div class="data">
-			<div>
-				<span class="itemTitle">작성일</span>
-				<span class="name">{post.posted_at:%Y-%m-%d}</span>
-			</div>
-			<div>
-				<span class="itemTitle">담당부서</span>
-				<span class="name">{esc(post.department or "")}</span>
-			</div>
-		</div>
+{_data(board, post)}		</div>
 {_downloads(board, post)}		<div class="bbs_view_contnet">
-{_preview(board, post)}{_photos(post)}			{body}
+{_preview(board, post)}{_text(board, post)}
 {_licence(post)}		</div>
 	</div>
 	<ul class="prev_next">
@@ -180,17 +266,20 @@ def list_page(board: ReplicaBoard, posts: list[Post], *, page_index: int) -> str
     total = len(posts)
     pages = max((total + LIST_RECORDS - 1) // LIST_RECORDS, 1)
     start = (page_index - 1) * LIST_RECORDS
+    legacy = board.skin == "legacy"  # the pre-2020 Gwangju board: 작성자 and 조회수 columns
+    writer, heading = ("writer", "작성자") if legacy else ("dept", "담당부서")
     rows = "".join(
         f"""			<tr>
 				<td class="num">{total - start - i}</td>
 				<td class="title"><a href="{view_href(board, post.seq)}" title="{esc(post.title)}">{esc(post.title)}</a></td>
-				<td class="dept">{esc(post.writer)}</td>
+				<td class="{writer}">{esc(post.writer)}</td>
 				<td class="date">{post.posted_at:%Y-%m-%d}</td>
 				<td class="file">{'<img src="/images/jeonnam/ico_file.png" alt="첨부파일" />' if post.attachments else ""}</td>
-			</tr>
+{f'				<td class="hit">{post.view_count}</td>{chr(10)}' if legacy else ""}			</tr>
 """
         for i, post in enumerate(posts[start : start + LIST_RECORDS])
     )
+    hit = '<th scope="col">조회수</th>' if legacy else ""
     pager = "".join(
         f'<a href="{list_href(board, n)}">{n}</a>'
         for n in range(max(1, page_index - 4), min(pages, page_index + 5) + 1)
@@ -198,9 +287,9 @@ def list_page(board: ReplicaBoard, posts: list[Post], *, page_index: int) -> str
     content = f"""	<div class="bbs_list">
 		<p class="total">총 <strong>{total:,}</strong>건 [<strong>{page_index}</strong>/{pages:,} 페이지]</p>
 		<table class="bbs_default">
-		<caption>{esc(board.name)} 목록 - 번호, 제목, 담당부서, 작성일, 첨부</caption>
+		<caption>{esc(board.name)} 목록 - 번호, 제목, {heading}, 작성일, 첨부{", 조회수" if legacy else ""}</caption>
 		<thead>
-			<tr><th scope="col">번호</th><th scope="col">제목</th><th scope="col">담당부서</th><th scope="col">작성일</th><th scope="col">첨부</th></tr>
+			<tr><th scope="col">번호</th><th scope="col">제목</th><th scope="col">{heading}</th><th scope="col">작성일</th><th scope="col">첨부</th>{hit}</tr>
 		</thead>
 		<tbody>
 {rows}		</tbody>

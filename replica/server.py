@@ -35,6 +35,8 @@ MSG_NO_FILE = "파일이 존재하지 않습니다."
 # The old URL family: /<boardId>/boardList.do, /<boardId>/boardView.do (the pre-2020 Gwangju
 # site's BD_… boards, and bbs_view boards such as 전라남도's M7116).
 LEGACY_PATH = re.compile(r"^/([A-Za-z0-9_]+)/(boardList|boardView)\.do$")
+# The skins served on it, both in the bbs_view family's markup (replica/render_bbs.py).
+OLD_URL_SKINS = {"legacy", "bbs_view"}
 
 
 class NotLoopback(ValueError):
@@ -173,27 +175,17 @@ class Handler(BaseHTTPRequestHandler):
     def _legacy(self, board_id: str, page: str, params: dict[str, str]) -> None:
         """The pre-2020 URL form: /BD_…/boardList.do?menuId=… and /BD_…/boardView.do?seq=…"""
         board = self.state.board(board_id)
-        if board is not None and board.skin == "bbs_view":
-            return self._bbs_view(board, page, params)
-        if board is None or board.skin != "legacy":
+        if board is None or board.skin not in OLD_URL_SKINS:
             return self._redirect("/siiru.do")
-        if page == "boardList":
-            posts = self.state.listing(board.board_id, params.get("searchWrd", "").strip(), "TM")
-            page_index = max(_int(params.get("pageIndex"), 1), 1)
-            return self._html(render.legacy_list_page(board, posts, page_index=page_index))
-        post = self.state.get(board.board_id, _int(params.get("seq"), -1))
-        if post is None or post.deleted:
-            return self._html(render.alert_page(MSG_DELETED if post else MSG_MISSING))
-        snapshot = self.state.see(post)
-        newer, older = self.state.neighbours(post)
-        self._html(render.legacy_view_page(board, snapshot, newer=newer, older=older))
+        return self._bbs_view(board, page, params)
 
     def _bbs_view(self, board, page: str, params: dict[str, str]) -> None:
-        """A bbs_view board (전라남도 보도자료): /M7116/boardList.do?menuId=…&pageIndex=N and
-        /M7116/boardView.do?seq=N&menuId=…; a deleted or unknown seq answers as the other boards
-        do (the real site's answer is not known)."""
+        """A bbs_view-family board (전라남도 보도자료, the pre-2020 Gwangju board):
+        /M7116/boardList.do?menuId=…&pageIndex=N and /M7116/boardView.do?seq=N&menuId=…; a
+        deleted or unknown seq answers as the other boards do (the real site's answer is not
+        known)."""
         if page == "boardList":
-            posts = self.state.listing(board.board_id)
+            posts = self.state.listing(board.board_id, params.get("searchWrd", "").strip(), "TM")
             page_index = max(_int(params.get("pageIndex"), 1), 1)
             return self._html(render_bbs.list_page(board, posts, page_index=page_index))
         post = self.state.get(board.board_id, _int(params.get("seq"), -1))
@@ -208,7 +200,7 @@ class Handler(BaseHTTPRequestHandler):
         board, post = self._post(params)
         sn = _int(params.get("fileLinkSeq"), -1)
         attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
-        if board is None or board.skin != "bbs_view" or post is None or post.deleted:
+        if board is None or board.skin not in OLD_URL_SKINS or post is None or post.deleted:
             attachment = None
         if attachment is None:
             return self._html(render.alert_page(MSG_NO_FILE))
@@ -221,7 +213,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _list(self, params: dict[str, str]) -> None:
         board = self.state.board(params.get("boardId", ""))
-        if board is None or board.skin in {"legacy", "bbs_view"}:
+        if board is None or board.skin in OLD_URL_SKINS:
             return self._redirect("/siiru.do")
         record_cnt = _int(params.get("recordCnt"), 10)
         if record_cnt not in RECORD_COUNTS:
@@ -254,7 +246,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _view(self, params: dict[str, str]) -> None:
         board, post = self._post(params)
-        if board is None or board.skin in {"legacy", "bbs_view"}:
+        if board is None or board.skin in OLD_URL_SKINS:
             return self._redirect("/siiru.do")
         if post is None:
             return self._html(render.alert_page(MSG_MISSING))

@@ -43,7 +43,8 @@ class ReplicaBoard:
     board_id: str
     page_id: str  # pageId=www… today; the old site's menuId for the legacy skin
     name: str
-    skin: str  # "notice" (공지사항), "press" (보도자료), "legacy" (the pre-2020 site),
+    skin: str  # "notice" (공지사항), "press" (보도자료), "legacy" (the pre-2020 site's posts:
+    # author, view count, ▶ captions; served in the bbs_view family's markup, replica/render_bbs.py),
     # "bbs_view" (the old-URL family of jeonnam.go.kr: /<boardId>/boardView.do?seq=…&menuId=…)
     # "vendor" (SiiRU's vendor default skin, replica/render_vendor.py)
     first_seq: int

@@ -8,6 +8,7 @@ reshapes data.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -17,9 +18,11 @@ from archive_fixtures import NIGHT_1, simulate_nights
 from sqlalchemy import Connection, MetaData, func, inspect, select
 from sqlalchemy.orm import Session
 
-from archive import make_engine, upgrade
+import archive.search_tokens as live_tokeniser
+from archive import make_engine, search, upgrade
 from archive.migrate import check_schema, current_revision, head_revision, revisions
 from archive.models import Base, SearchDoc
+from archive.search_check import index_problems
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 
@@ -206,3 +209,44 @@ def test_upgrading_a_populated_archive_again_keeps_every_row(archive, db_url):
     ) as session:  # PostgreSQL's index, as the nights wrote it: a row per version
         indexed = session.scalar(select(func.count()).select_from(SearchDoc))
         assert indexed == (0 if db_url.startswith("sqlite") else 5)
+
+
+def break_everywhere(monkeypatch, module, name: str, replacement) -> None:
+    """`module.name` replaced by `replacement` in every archive module that holds it."""
+    live = getattr(module, name)
+    for loaded in list(sys.modules.values()):
+        if getattr(loaded, "__name__", "").startswith("archive") and (
+            getattr(loaded, name, None) is live
+        ):
+            monkeypatch.setattr(loaded, name, replacement)
+
+
+@pytest.mark.parametrize(
+    ("name", "replacement"),
+    [
+        ("normalise", lambda text: "changed"),
+        ("fts_tokens", lambda text: "changed"),
+        ("text_grams", lambda text: {"changed"}),
+    ],
+)
+def test_the_migrations_keep_the_tokens_of_their_time(db_url, monkeypatch, name, replacement):
+    """A change of the live tokeniser (here, a broken one) changes what new versions and
+    `db reindex` write, never what an old migration wrote: upgraded under it, an archive's
+    index still finds its version."""
+    if name == ("text_grams" if db_url.startswith("sqlite") else "fts_tokens"):
+        pytest.skip(f"{name} makes no token of the index on this back end")
+    assert upgrade(db_url, "0001") == (None, "0001")
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        seed_first_schema(connection)
+    engine.dispose()
+    break_everywhere(monkeypatch, live_tokeniser, name, replacement)
+
+    assert upgrade(db_url) == ("0001", head_revision())
+    monkeypatch.undo()
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        assert [hit.seq for hit in search(session, "청년 일자리")] == [16222]
+        assert [hit.seq for hit in search(session, "본문")] == [16222]
+        assert index_problems(session.connection()) == ([], [])
+    engine.dispose()

@@ -346,7 +346,7 @@ def test_a_status_written_behind_the_search_index_is_found(archive):
 def test_a_search_index_row_of_no_version_is_found(archive):
     """A row left in the index under a key no version has (a delete given other values than
     were inserted leaves one): counts would find a phantom hit."""
-    from archive.search_index import board_token
+    from archive.search_tokens import board_token
 
     execute(
         archive,

@@ -58,7 +58,10 @@ def expected(post: Post) -> dict:
         "images": tuple(Photo(f"{BASE}/imageView/{p.token}", p.caption) for p in post.photos),
         "attachments": tuple(
             Attachment(
-                a.file_sn, a.name, file_url.format(base=BASE, b=BOARD, s=post.seq, n=a.file_sn)
+                a.file_sn,
+                a.name,
+                file_url.format(base=BASE, b=BOARD, s=post.seq, n=a.file_sn),
+                render_bbs.file_size(post, a.file_sn),
             )
             for a in post.attachments
         ),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.parsing import IncompletePage, parse_view
-from replica import render
+from replica import render, render_bbs
 from replica.state import ReplicaState
 
 REAL_URL = "https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180"
@@ -73,23 +73,24 @@ def test_an_empty_or_photo_only_body_still_parses(real_view, inner, body_text, c
 
 
 LEGACY = "BD_0000000019"
-CELL = '<td colspan="6" class="view_cont">'
+CELL = '<div class="bbs_view_contnet">'
 LEGACY_PHOTO = '<p style="text-align: center;"><img src="/imageView/abc" alt="" /></p>'
 
 
 @pytest.fixture(scope="module")
 def legacy_page() -> tuple[str, str]:
-    """(URL, HTML) of a pre-2020 view page of the replica."""
+    """(URL, HTML) of a pre-2020 view page of the replica (the bbs_view family), of a post
+    without files: its body holds only the text and photos (no preview area)."""
     state = ReplicaState(posts_per_board=10, seed=5, count_views=False)
-    post = state.listing(LEGACY)[0]
+    post = next(p for p in state.listing(LEGACY) if not p.attachments)
     board = state.board(LEGACY)
     url = f"http://127.0.0.1:8022/{LEGACY}/boardView.do?seq={post.seq}&menuId={board.page_id}"
-    return url, render.legacy_view_page(board, post, newer=None, older=None)
+    return url, render_bbs.view_page(board, post, newer=None, older=None)
 
 
 def with_legacy_body(html: str, inner: str) -> bytes:
     start = html.index(CELL) + len(CELL)
-    end = html.index("</td>", html.rindex("</p>", start, html.index("</tbody>", start)))
+    end = html.index("</div>", start)
     return render.served(html[:start] + inner + html[end:])
 
 

@@ -152,7 +152,7 @@ def test_boards_registry():
         ("BD_0000000022", "www788", "공지사항", "notice", "gwangju"),
         ("BD_0000000027", "www789", "보도자료", "press", "gwangju"),
         ("BD_0000000029", "www790", "언론보도 해명", "notice", "gwangju"),
-        ("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "legacy", "gwangju"),
+        ("BD_0000000019", "gwangju0203010000", "시정소식(구 누리집)", "bbs_view", "gwangju"),
         ("M7116", "jeonnam0202000000", "보도자료", "bbs_view", "jeonnam"),
         ("JG_0000000022", "jg788", "공지사항", "notice", "jeonnam-gwangju"),
         ("JG_0000000027", "jg789", "보도자료", "press", "jeonnam-gwangju"),

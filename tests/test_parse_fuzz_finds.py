@@ -11,7 +11,7 @@ import pytest
 from crawler.normalise import CountTooLarge, parse_view_count
 from crawler.parsing import DriftError, NotABoardPage, ParseError, parse_list, parse_view
 from crawler.parsing.html import block_text, document, whole_number
-from replica import render
+from replica import render, render_bbs
 from replica.state import ReplicaState
 
 NOTICE = "BD_0000000022"
@@ -104,7 +104,7 @@ def test_a_legacy_photo_inside_the_previous_photos_caption_is_kept_not_an_assert
     legacy = "BD_0000000019"
     post = next(p for p in state.listing(legacy) if p.photos)
     board = state.board(legacy)
-    html = render.legacy_view_page(board, post, newer=None, older=None)
+    html = render_bbs.view_page(board, post, newer=None, older=None)
     html, n = re.subn(
         r"<p>&nbsp;▶", '<p>&nbsp;▶<img src="/imageView/inner" alt="" />', html, count=1
     )

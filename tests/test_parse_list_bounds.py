@@ -8,7 +8,7 @@ import re
 import pytest
 
 from crawler.parsing import DriftError, parse_list
-from replica import render
+from replica import render, render_bbs
 from replica.state import ReplicaState
 
 REAL_URL = "https://www.gwangju.go.kr/boardList.do?boardId=BD_0000000022"
@@ -51,13 +51,17 @@ def test_a_list_page_with_more_rows_than_plausible_is_drift(real_list, query, ro
     assert "div.body_row" in str(caught.value)
 
 
+@pytest.mark.parametrize("board_id", ["BD_0000000019", "M7116"])
 @pytest.mark.parametrize("rows, outcome", [(40, "parsed"), (41, "drift")])
-def test_a_legacy_list_page_with_more_rows_than_plausible_is_drift(rows, outcome):
-    """The pre-2020 skin shows 10 rows a page whatever the URL says."""
+def test_a_bbs_list_page_with_more_rows_than_plausible_is_drift(
+    monkeypatch, board_id, rows, outcome
+):
+    """The bbs_view family's lists (the pre-2020 Gwangju board's, 전라남도's) take no page size:
+    a page shows 10 rows whatever the URL says."""
     state = ReplicaState(posts_per_board=50, seed=3, count_views=False)
-    board = next(b for b in state.boards.values() if b.skin == "legacy")
-    posts = state.listing(board.board_id)
-    page = render.served(render.legacy_list_page(board, posts, page_index=1, record_cnt=rows))
+    board = state.board(board_id)
+    monkeypatch.setattr(render_bbs, "LIST_RECORDS", rows)
+    page = render.served(render_bbs.list_page(board, state.listing(board_id), page_index=1))
     url = f"http://127.0.0.1:8022/{board.board_id}/boardList.do?menuId={board.page_id}"
     if outcome == "parsed":
         assert len(parse_list(page, url).rows) == rows

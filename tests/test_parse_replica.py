@@ -1,5 +1,6 @@
-"""Every field of thousands of replica posts, on all three skins, parses to the replica's truth;
-and the pre-2020 seed article, rebuilt in its old skin, parses to what the 2019 page said."""
+"""Every field of thousands of replica posts, on Gwangju's boards, parses to the replica's truth;
+and the pre-2020 seed article, rebuilt in its board's skin (the bbs_view family), parses to what
+the 2019 page said."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from common.seoul import SEOUL
 from crawler.boards import BOARDS
 from crawler.items import Attachment, Photo
 from crawler.parsing import parse_list, parse_view
-from replica import render
+from replica import render, render_bbs
 from replica.state import Post, ReplicaState
 
 BASE = "http://127.0.0.1:8022"
@@ -28,14 +29,19 @@ def view_html(state: ReplicaState, post: Post) -> bytes:
     board = state.board(post.board_id)
     newer, older = state.neighbours(post)
     if board.skin == "legacy":
-        return render.served(render.legacy_view_page(board, post, newer=newer, older=older))
+        return render.served(render_bbs.view_page(board, post, newer=newer, older=older))
     return render.served(
         render.view_page(board, post, page_id=board.page_id, newer=newer, older=older)
     )
 
 
 def expected(post: Post, skin: str) -> dict:
+    """The truth of a post as its board's page shows it: the pre-2020 board (BD_0000000019) is
+    of the bbs_view family (its files by `boardDown.do`, sizes declared), the others Gwangju's
+    custom skin (no declared sizes)."""
     file_url = "{base}/fileDownload.do?fileSe=BB&fileKey={b}%7C{s}&fileSn={n}&boardId={b}&seq={s}"
+    if skin == "bbs_view":
+        file_url = "{base}/boardDown.do?boardId={b}&seq={s}&fileLinkTp=F&fileLinkSeq={n}"
     return {
         "board_id": post.board_id,
         "seq": post.seq,
@@ -53,6 +59,7 @@ def expected(post: Post, skin: str) -> dict:
                 a.file_sn,
                 a.name,
                 file_url.format(base=BASE, b=post.board_id, s=post.seq, n=a.file_sn),
+                render_bbs.file_size(post, a.file_sn) if skin == "bbs_view" else None,
             )
             for a in post.attachments
         ),
@@ -91,7 +98,7 @@ def test_every_list_row_equals_the_truth(state, board_id):
     pages = (POSTS + 99) // 100 if board.skin != "legacy" else (POSTS + 9) // 10
     for page in range(1, pages + 1):
         if board.skin == "legacy":
-            html = render.legacy_list_page(board, posts, page_index=page)
+            html = render_bbs.list_page(board, posts, page_index=page)
         else:
             html = render.list_page(
                 board,

@@ -20,16 +20,7 @@ from replica.faults import MAINTENANCE, RESKIN
 SERVED = (
     "BD_0000000022",
     "BD_0000000027",
-    pytest.param(
-        "BD_0000000019",
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=NotABoardPage,
-            reason="the replica's pre-2020 page is a reconstruction from the 2019 text with no "
-            "board form: re-skinned, it cannot be told from a page that is no board page until "
-            "the skin is re-based on the bbs_view family (issue 20)",
-        ),
-    ),
+    "BD_0000000019",  # the pre-2020 Gwangju board, of the bbs_view family
     "M7116",
     "VENDOR_DEMO",
 )

@@ -3,6 +3,7 @@ values and no licence told apart, previews and videos that are not attachments, 
 
 from __future__ import annotations
 
+import re
 from urllib.request import urlopen
 
 import pytest
@@ -66,9 +67,9 @@ def test_every_field_of_a_vendor_page():
     assert post.posted_at_precision == "minute"
     assert post.body_text == "첫 문단\n둘째 줄"
     assert post.images == (Photo(f"{BASE}/imageView/abc", "현장 사진"),)
-    assert [(a.file_sn, a.name) for a in post.attachments] == [
-        (1, "작성자 : 공고문.hwp"),
-        (2, "붙임.pdf"),
+    assert [(a.file_sn, a.name, a.declared_size) for a in post.attachments] == [
+        (1, "작성자 : 공고문.hwp", "238 KB"),
+        (2, "붙임.pdf", "1.2 MB"),
     ]
     assert isinstance(post.attachments[0], Attachment)
     assert "iframe" not in post.body_html and "video" not in post.body_html
@@ -128,7 +129,12 @@ def view_html(state: ReplicaState, post: Post) -> bytes:
     )
 
 
-def expected(post: Post) -> dict:
+def declared_sizes(html: bytes) -> list[str]:
+    """The sizes the page's file items declare, in page order (`[size: 238 KB, …]` → `238 KB`)."""
+    return re.findall(r"\[size: ([^,\]]+),", html.decode())
+
+
+def expected(post: Post, sizes: list[str]) -> dict:
     file_url = "{base}/fileDownload.do?fileSe=BB&fileKey={b}%7C{s}&fileSn={n}&boardId={b}&seq={s}"
     return {
         "board_id": post.board_id,
@@ -147,8 +153,9 @@ def expected(post: Post) -> dict:
                 a.file_sn,
                 a.name,
                 file_url.format(base=BASE, b=post.board_id, s=post.seq, n=a.file_sn),
+                size,
             )
-            for a in post.attachments
+            for a, size in zip(post.attachments, sizes, strict=True)
         ),
         "licence": OPENCODES[str(post.licence)] if post.licence else None,
         "subtitle": None,
@@ -163,8 +170,9 @@ def test_every_field_of_every_vendor_post_equals_the_truth(state):
     assert len(posts) == POSTS
     mismatches = []
     for post in posts:
-        parsed = parse_view(view_html(state, post), board.view_url(post.seq, base_url=BASE))
-        want = expected(post)
+        html = view_html(state, post)
+        parsed = parse_view(html, board.view_url(post.seq, base_url=BASE))
+        want = expected(post, declared_sizes(html))
         got = {key: getattr(parsed, key) for key in want}
         if got != want:
             mismatches.append((post.seq, {k: (got[k], want[k]) for k in want if got[k] != want[k]}))

@@ -92,58 +92,79 @@ def test_a_slow_caption_count_on_postgresql_gives_way_to_how_to_see_more(nights,
     assert "999" not in page.stdout
 
 
+EMPTY = "empty query: give a word or a phrase to search for"
+
+
+def nothing_in(query: str) -> str:
+    return f"nothing to search for in {query!r}: a query needs a term to include"
+
+
+# Each query with what it finds among the nights' live posts (16222: "2026년 청년 일자리 모집
+# 공고" / "모집 기간이 연장되었습니다."; 16223: "2025 광주 시정 브리핑 (정정)" / "12월 시정 브리핑
+# 자료입니다."), or the one-line error it exits 2 with. Every character is searched for
+# literally, so a query that SQL or FTS5 would read as syntax finds nothing here unless the
+# characters are in a text.
 HOSTILE = [
-    '"',
-    '""',
-    '"""',
-    "''",
-    "광주'; DROP TABLE posts; --",
-    "%",
-    "_",
-    "%광%",
-    "광_주",
-    "*",
-    "광*",
-    "(광주",
-    "광주)",
-    "()",
-    "광주:시장",
-    "title:광주",
-    "NEAR(광주 시장)",
-    "광주 NEAR 시장",
-    "광주 AND 시장 OR NOT 버스",
-    "^광주",
-    "-",
-    "--",
-    "- -",
-    "-광주",
-    '-"광주"',
-    "광주 -",
-    "\x00",
-    "광\x00주",
-    "\x1b[31m광주",
-    "\t\n\r",
-    "\udcff",
-    "\u200b",
-    "　",  # an ideographic space
-    "\\",
-    "광" * 10_000,
-    "가 " * 5_000,
-    "",
-    " ",
+    ('"', EMPTY),  # an unclosed quote runs to the end: an empty phrase
+    ('""', EMPTY),
+    ('"""', EMPTY),
+    ("''", []),
+    ("광주'; DROP TABLE posts; --", []),
+    ("%", []),
+    ("_", []),
+    ("%광%", []),
+    ("광_주", []),
+    ("*", []),
+    ("광*", []),
+    ("(광주", []),
+    ("광주)", []),
+    ("()", []),
+    ("광주:시장", []),
+    ("title:광주", []),
+    ("NEAR(광주 시장)", []),
+    ("광주 NEAR 시장", []),
+    ("광주 AND 시장 OR NOT 버스", []),
+    ("^광주", []),
+    ("-", []),  # a lone hyphen is a term, and no text holds one
+    # Click reads "--" as the end of the options: the options after it are refused as terms.
+    ("--", "no such option: --db (see sijeong search --help)"),
+    ("- -", []),
+    ("-광주", nothing_in("-광주")),
+    ('-"광주"', nothing_in('-"광주"')),
+    ("광주 -", []),
+    ("\x00", EMPTY),
+    ("광\x00주", [16223]),  # two terms, 광 and 주
+    ("\x1b[31m광주", []),
+    ("\t\n\r", EMPTY),
+    ("\udcff", EMPTY),  # a lone surrogate separates terms
+    ("\u200b", []),  # not whitespace: a term no text holds
+    ("　", EMPTY),  # an ideographic space
+    ("\\", []),
+    ("광" * 10_000, []),
+    ("가 " * 5_000, []),
+    ("", EMPTY),
+    (" ", EMPTY),
+    # Characters FTS5 or SQL would read as syntax, where a text holds them.
+    ("(정정)", [16223]),
+    ('"브리핑 (정정)"', [16223]),
+    ("-(정정) 모집", [16222]),
+    ('시정 -"(정정"', []),
+    ('2025 광주 -"2026년"', [16223]),
 ]
 
 
-@pytest.mark.parametrize("query", HOSTILE)
-def test_hostile_queries_give_results_or_one_line_and_exit_2(nights, query):
+@pytest.mark.parametrize(("query", "expected"), HOSTILE)
+def test_hostile_queries_give_results_or_one_line_and_exit_2(nights, query, expected):
     result = run("search", query, "--db", nights, "--format", "json")
     if result.exit_code == 0:
         assert isinstance(json.loads(result.stdout), list)
+        assert [row["seq"] for row in json.loads(result.stdout)] == expected
     else:
         assert result.exit_code == 2, result.output
         assert result.stdout == ""
         assert result.stderr.startswith("Error: ")
         assert result.stderr.count("\n") == 1
+        assert result.stderr == f"Error: {expected}\n"
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from crawler.items import ListingPage, ParsedPost
-from crawler.parsing.bbs_list import bbs_list_document, parse_bbs_list
-from crawler.parsing.bbs_view import bbs_view_document, parse_bbs_view
+from crawler.parsing.bbs_list import parse_bbs_list
+from crawler.parsing.bbs_view import parse_bbs_view
 from crawler.parsing.errors import (
     BadLink,
     BadValue,
@@ -16,42 +16,38 @@ from crawler.parsing.errors import (
     SoftNotFound,
     UndecodableBody,
 )
-from crawler.parsing.legacy import is_legacy_view, parse_legacy_view
 from crawler.parsing.listing import parse_list as parse_gwangju_list
-from crawler.parsing.skins import raise_if_unknown_skin
-from crawler.parsing.vendor import parse_vendor_view, vendor_view_document
-from crawler.parsing.view import parse_view as parse_current_view
+from crawler.parsing.skins import BBS_VIEW, VENDOR, family_document, raise_if_unknown_skin
+from crawler.parsing.vendor import parse_vendor_view
+from crawler.parsing.view import parse_view as parse_gwangju_view
 
 
 def parse_view(body: bytes, url: str) -> ParsedPost:
-    """A view page of any skin family, told by its markup: SiiRU's vendor default skin, the
-    bbs_view family; else the pre-2020 Gwangju site by its URL, or today's Gwangju skins. A board
-    page of no known family is drift (exit 3), never a failed fetch."""
+    """A view page of any skin family, told by its markup (`crawler.parsing.skins`): SiiRU's
+    vendor default skin, the bbs_view family (전라남도, the pre-2020 Gwangju board), or today's
+    Gwangju skins. A board page of no known family is drift (exit 3), never a failed fetch."""
+    family, doc = family_document(body, url)
     try:
-        vendor = vendor_view_document(body, url)
-        if vendor is not None:
-            return parse_vendor_view(body, url, vendor)
-        doc = bbs_view_document(body, url)
-        if doc is not None:
+        if family is VENDOR:
+            return parse_vendor_view(body, url, doc)
+        if family is BBS_VIEW:
             return parse_bbs_view(body, url, doc)
-        if is_legacy_view(url):
-            return parse_legacy_view(body, url)
-        return parse_current_view(body, url)
+        return parse_gwangju_view(body, url, doc)
     except NotABoardPage as exc:
-        raise_if_unknown_skin(body, url, exc, "view")
+        raise_if_unknown_skin(doc, url, exc, "view")
         raise
 
 
 def parse_list(body: bytes, url: str) -> ListingPage:
-    """A list page of any skin: the bbs_view family by its markup, else by URL (see
-    `crawler.parsing.listing`). A board page of no known family is drift."""
+    """A list page of any skin family, told by its markup: the bbs_view family, else Gwangju's
+    list (the vendor default boards use it too). A board page of no known family is drift."""
+    family, doc = family_document(body, url)
     try:
-        doc = bbs_list_document(body, url)
-        if doc is not None:
+        if family is BBS_VIEW:
             return parse_bbs_list(body, url, doc)
-        return parse_gwangju_list(body, url)
+        return parse_gwangju_list(body, url, doc)
     except NotABoardPage as exc:
-        raise_if_unknown_skin(body, url, exc, "list")
+        raise_if_unknown_skin(doc, url, exc, "list")
         raise
 
 

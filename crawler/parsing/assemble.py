@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import (
     CountTooLarge,
@@ -10,15 +12,23 @@ from crawler.normalise import (
     parse_view_count,
 )
 from crawler.parsing.errors import BadValue, DriftError
-from crawler.parsing.html import date_of, labelled_pairs
+from crawler.parsing.html import date_of, labelled_pairs, text_of
+
+BARE_COUNT = re.compile(r"^\d[\d,]*$")
 
 
-def collect_fields(containers, exclude=None) -> dict[str, str]:
-    """The first value of each labelled field across `containers` (see `labelled_pairs`)."""
+def collect_fields(containers, exclude=None, bare_counts=()) -> dict[str, str]:
+    """The first value of each labelled field across `containers` (see `labelled_pairs`); when
+    no label names the view count, the last of `bare_counts` (elements of the info line) that
+    holds only a number is it (Gwangju's and the vendor's skins print it without a label)."""
     fields: dict[str, str] = {}
     for container in containers:
         for name, value in labelled_pairs(container, exclude=exclude):
             fields.setdefault(name, value)
+    if "view_count" not in fields:
+        bare = [text_of(el) for el in bare_counts if BARE_COUNT.match(text_of(el))]
+        if bare:
+            fields["view_count"] = bare[-1]
     return fields
 
 

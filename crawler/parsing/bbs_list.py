@@ -5,7 +5,7 @@ parser is tolerant by design, not by the site's markup: a row is the `tr` or `li
 to `boardView.do?…seq=…`; its date is the first cell that reads as a date; its department a cell
 classed `dept`/`writer`/`depart`, its view count a cell classed `hit`/`count` (none on the
 replica); the totals read `총 N건` and `p/M 페이지`, else the pager's highest `pageIndex`.
-The page is this family's when it has `form#frm input#boardId` or a `div.bbs_list`.
+Which page is of this family: `crawler.parsing.skins`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 from crawler.items import ListingPage, ListingRow
 from crawler.normalise import CountTooLarge, clean_name, clean_text, parse_view_count
@@ -26,14 +27,13 @@ from crawler.parsing.html import (
     text_of,
     whole_number,
 )
+from crawler.parsing.listing import plausible_rows
 
 FORM_BOARD = CSSSelector("form#frm input#boardId")
 LIST = CSSSelector("div.bbs_list")
-OTHER_FAMILIES = CSSSelector("div.board_list_body, table.board_list, form#boardSearchForm")
 VIEW_LINKS = CSSSelector("a[href*='boardView.do'][href*='seq=']")
 PAGER_LINKS = CSSSelector("a[href*='pageIndex=']")
 CELLS = CSSSelector("td, span, div")
-HINT = re.compile(rb"bbs_list|id\s*=\s*[\"']?frm[\"'\s/>]")
 PATH = re.compile(r"^/([A-Za-z0-9_]{1,64})/boardList\.do$")
 BOARD_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 DATE_CELL = re.compile(r"^\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}\.?$")
@@ -44,17 +44,7 @@ COUNT_CLASSES = {"hit", "count", "view"}
 RECORDS = 10  # rows a page shows when the page does not say (it never does, so far)
 
 
-def bbs_list_document(body: bytes, url: str):
-    """The page as a document when it is a bbs_view-family list, else None."""
-    if not HINT.search(body):
-        return None
-    doc = document(body, url)
-    if (LIST(doc) or FORM_BOARD(doc)) and not OTHER_FAMILIES(doc):
-        return doc
-    return None
-
-
-def parse_bbs_list(body: bytes, url: str, doc=None) -> ListingPage:
+def parse_bbs_list(body: bytes, url: str, doc: HtmlElement | None = None) -> ListingPage:
     """A bbs_view-family list page as rows and totals; an empty page past the end is fine."""
     if doc is None:
         doc = document(body, url)
@@ -64,7 +54,8 @@ def parse_bbs_list(body: bytes, url: str, doc=None) -> ListingPage:
     board_id = _parse_board_id(doc, url)
     menu_id = query_param(url, "menuId") or ""
     containers = LIST(doc) or [doc.body if doc.find("body") is not None else doc]
-    rows = tuple(_parse_row(link, url, board_id, menu_id) for link in VIEW_LINKS(containers[0]))
+    links = plausible_rows(VIEW_LINKS(containers[0]), RECORDS, url, "a[href*=boardView.do]")
+    rows = tuple(_parse_row(link, url, board_id, menu_id) for link in links)
     page = whole_number(query_param(url, "pageIndex") or "1", url, "pageIndex in the URL")
     total_posts, total_pages = _parse_totals(containers[0], url, page, len(rows))
     return ListingPage(

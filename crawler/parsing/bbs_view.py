@@ -7,6 +7,11 @@ author or view count on that board); files in `div.download ul li` (`span.fileNM
 `a.mobileDownload` → `/boardDown.do?…&fileLinkSeq=N`, `span.fileSize`, javascript buttons); the
 body `div.bbs_view_contnet` (sic) holding a third-party `div.preview_area` and the 공공누리 block
 besides the text; `form#frm` with `input#boardId` and `input#seq`.
+
+The pre-2020 Gwangju board (`BD_0000000019`) is read as this family too: the page text of its
+2019 article (`작성자e광주속삭임`, `작성일시2019/10/07 18:55`, `조회수540`) is what these span pairs
+print with the tags removed (issue 20). Its pairs are 작성자, 작성일시 (to the minute), 조회수
+(and 담당부서, 연락처), and each photo is followed by a paragraph `▶ caption`.
 """
 
 from __future__ import annotations
@@ -16,21 +21,21 @@ import re
 from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
 from crawler.parsing.assemble import assemble_post, collect_fields
 from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
 from crawler.parsing.html import (
-    LABELS,
     absolute,
     block_text,
     document,
     query_param,
     raise_if_alert,
+    raise_if_body_unread,
     read_whole,
     sanitised_html,
-    source_text,
     text_of,
     whole_number,
 )
@@ -38,37 +43,22 @@ from crawler.parsing.html import (
 VIEW = CSSSelector("div.bbs_view")
 FORM_BOARD = CSSSelector("form#frm input#boardId")
 FORM_SEQ = CSSSelector("form#frm input#seq")
-# Another family's view on the same page (a body may quote any markup): not this family's page.
-OTHER_FAMILIES = CSSSelector("div.board_view, form#boardForm, table.board_view")
 DATA = CSSSelector("div.data")
-ITEM_TITLES = CSSSelector("div.data > div > span.itemTitle")
 BODY = CSSSelector("div.bbs_view_contnet")  # sic: the real site's spelling
 PREVIEW = CSSSelector("div.preview_area")
 LICENCE_LINK = CSSSelector("a[href*='licenseType']")
 FILE_ITEMS = CSSSelector("div.download ul li")
 FILE_NAME = CSSSelector("span.fileNM")
 FILE_LINK = CSSSelector("a.mobileDownload[href]")
-# The page's own hint, checked on the bytes before a second parse: a page without it is another
-# family's (parsing every Gwangju page twice would cost ~2 ms each).
-HINT = re.compile(rb"bbs_view|id\s*=\s*[\"']?frm[\"'\s/>]")
+FILE_SIZE = CSSSelector("span.fileSize")
 PATH = re.compile(r"^/([A-Za-z0-9_]{1,64})/boardView\.do$")
 BOARD_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 LICENCE_HREF = re.compile(r"licenseType(\d)")
 LICENCE_TEXT = re.compile(r"제?\s*(\d)\s*유형")
+CAPTION_MARK = "▶"  # a photo's caption paragraph on the pre-2020 Gwangju board
 
 
-def bbs_view_document(body: bytes, url: str):
-    """The page as a document when it is of the bbs_view family (by its markup: `div.bbs_view`
-    or `form#frm input#boardId`, and no other family's view), else None."""
-    if not HINT.search(body):
-        return None
-    doc = document(body, url)
-    if (VIEW(doc) or FORM_BOARD(doc)) and not OTHER_FAMILIES(doc):
-        return doc
-    return None
-
-
-def parse_bbs_view(body: bytes, url: str, doc=None) -> ParsedPost:
+def parse_bbs_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedPost:
     """A bbs_view page as a normalised post (`doc`: the page already parsed, if it was)."""
     if doc is None:
         doc = document(body, url)
@@ -80,12 +70,15 @@ def parse_bbs_view(body: bytes, url: str, doc=None) -> ParsedPost:
         raise DriftError(url, "view (div.bbs_view)")
     view = views[0]
     body_el = _one(BODY, view, url, "body (div.bbs_view_contnet)")
-    text_el, images = _parse_body(body_el, url)
+    content, text_el, images = _parse_body(body_el, url)
     body_text = block_text(text_el)
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
-    if not body_text:
-        _raise_if_body_unread(body, url, body_el, images)
+    # set aside as no body text: the licence block's text, photo alts and ▶ captions
+    aside = [text_of(link) for link in LICENCE_LINK(body_el)]
+    aside += [img.get("alt") or "" for img in body_el.iter("img")]
+    aside += [CAPTION_MARK + photo.caption for photo in images if photo.caption]
+    raise_if_body_unread(body, url, ("div", "bbs_view_contnet"), body_text, aside)
     return assemble_post(
         board_id=_parse_board_id(doc, url),
         seq=_parse_seq(doc, url),
@@ -94,27 +87,12 @@ def parse_bbs_view(body: bytes, url: str, doc=None) -> ParsedPost:
         fields=_parse_fields(view, body_el),
         date_part="작성일 in div.data (span.itemTitle + span.name)",
         body_text=body_text,
-        body_html=sanitised_html(text_el, url),
+        body_html=sanitised_html(content, url),
         images=images,
         attachments=_parse_attachments(view, body_el, url),
         skin="bbs_view",
         licence=_parse_licence(body_el),
     )
-
-
-def _raise_if_body_unread(body: bytes, url: str, body_el, images) -> None:
-    """IncompletePage when the body parsed empty but its source region holds text beyond what
-    the parser set aside (the licence block's text, photo captions): as
-    `html.raise_if_body_unread`, whose region cannot set the licence block aside."""
-    left = source_text(body, "div", "bbs_view_contnet")
-    aside = [text_of(link) for link in LICENCE_LINK(body_el)]
-    aside += [img.get("alt") or "" for img in body_el.iter("img")]
-    for text in aside:
-        left = left.replace("".join(clean_text(text).split()), "", 1) if text else left
-    if left:
-        raise IncompletePage(
-            url, "the body is empty but its source holds text the parser did not read"
-        )
 
 
 def _one(selector: CSSSelector, el, url: str, part: str):
@@ -155,42 +133,59 @@ def _parse_title(view, url: str) -> str:
 
 
 def _parse_fields(view, body_el) -> dict[str, str]:
-    """Labelled fields: sibling `span.itemTitle` + `span.name` pairs, then any other form the
-    shared label reading knows (`라벨 : 값`, run-together) as a fallback. Nothing in the body
-    is read: its text may mention any label."""
-    fields: dict[str, str] = {}
-    for label_el in ITEM_TITLES(view):
-        if _inside(label_el, body_el):
-            continue
-        label = text_of(label_el).rstrip(":").strip()
-        value = label_el.getnext()
-        if label in LABELS and value is not None and "name" in (value.get("class") or "").split():
-            fields.setdefault(LABELS[label], text_of(value))
-    data = [d for d in DATA(view) if not _inside(d, body_el)]
-    for name, value in collect_fields(data).items():
-        fields.setdefault(name, value)
-    return fields
+    """Labelled fields of `div.data` (sibling `span.itemTitle` + `span.name` pairs, or any other
+    form the shared label reading knows). Nothing in the body is read: its text may mention
+    any label, and quote a `div.data` of its own."""
+    return collect_fields([d for d in DATA(view) if not _inside(d, body_el)], exclude=body_el)
 
 
 def _inside(el, ancestor) -> bool:
     return any(a is ancestor for a in el.iterancestors())
 
 
-def _parse_body(body_el, url: str) -> tuple[object, tuple[Photo, ...]]:
-    """A copy of the body without the preview area and the licence block (neither is content),
-    and its photos (`img`, the caption in `alt`)."""
-    clone = copy.deepcopy(body_el)
-    for preview in PREVIEW(clone):
+def _parse_body(body_el, url: str) -> tuple[HtmlElement, HtmlElement, tuple[Photo, ...]]:
+    """(content, text, photos): a copy of the body without the preview area and the licence
+    block (neither is content); a copy of that without the photos' `▶` captions (the pre-2020
+    Gwangju board's: a caption is not body text); and the photos, each captioned by the `▶`
+    paragraph right after it, else by its `alt`."""
+    content = copy.deepcopy(body_el)
+    for preview in PREVIEW(content):
         preview.drop_tree()
-    for link in LICENCE_LINK(clone):
-        _drop_block(link, clone)
+    for link in LICENCE_LINK(content):
+        _drop_block(link, content)
+    text = copy.deepcopy(content)
     photos = []
-    for img in clone.iter("img"):
+    for img in list(text.iter("img")):
         src = absolute(img.get("src"), url)
         if not src:
             raise DriftError(url, "img src in div.bbs_view_contnet")
-        photos.append(Photo(url=src, caption=clean_text(img.get("alt") or "")))
-    return clone, tuple(photos)
+        caption = _take_caption(img, text)
+        if caption is None:
+            caption = clean_text(img.get("alt") or "")
+        photos.append(Photo(url=src, caption=caption))
+    return content, text, tuple(photos)
+
+
+def _take_caption(img: HtmlElement, root: HtmlElement) -> str | None:
+    """The `▶` caption of `img`: the first thing after the block holding it, when that is an
+    element whose text starts with ▶ (taken out of `root`); None when there is none."""
+    holder = img
+    while holder.getparent() is not None and holder.getparent() is not root:
+        holder = holder.getparent()
+    if holder.getparent() is None:
+        return None  # inside a caption already taken
+    between, sibling = holder.tail or "", holder.getnext()
+    while sibling is not None and not between.strip() and _blank(sibling):
+        between, sibling = sibling.tail or "", sibling.getnext()
+    if sibling is None or between.strip() or not text_of(sibling).startswith(CAPTION_MARK):
+        return None
+    caption = text_of(sibling)[len(CAPTION_MARK) :].strip()
+    sibling.drop_tree()
+    return caption
+
+
+def _blank(el: HtmlElement) -> bool:
+    return not text_of(el) and not any(True for _ in el.iter("img"))
 
 
 def _drop_block(el, root) -> None:
@@ -224,8 +219,8 @@ def _parse_licence(body_el) -> str | None:
 
 def _parse_attachments(view, body_el, url: str) -> tuple[Attachment, ...]:
     """Files: the name in `span.fileNM`, the `a.mobileDownload` link, its `fileLinkSeq` as the
-    file number. The javascript preview/listen buttons are not files. The declared size
-    (`span.fileSize`) is not kept: `Attachment` has no field for it yet."""
+    file number, the declared size as `span.fileSize` prints it (`238KB`). The javascript
+    preview/listen buttons are not files."""
     files = []
     for item in FILE_ITEMS(view):
         if _inside(item, body_el):
@@ -245,6 +240,13 @@ def _parse_attachments(view, body_el, url: str) -> tuple[Attachment, ...]:
                 ),
                 name=text_of(names[0]) if names else text_of(links[0]),
                 url=href,
+                declared_size=_parse_declared_size(item),
             )
         )
     return tuple(files)
+
+
+def _parse_declared_size(item: HtmlElement) -> str | None:
+    """`span.fileSize` as the page prints it (`238KB`), None when the item has none."""
+    sizes = FILE_SIZE(item)
+    return text_of(sizes[0]) or None if sizes else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from collections.abc import Iterable
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.etree
@@ -193,17 +194,18 @@ def _without_spans(text: str, start: str, end: str) -> str:
 
 
 def raise_if_body_unread(
-    body: bytes, url: str, region: tuple[str, str], post_text: str, images, caption_mark: str = ""
+    body: bytes, url: str, region: tuple[str, str], post_text: str, aside: Iterable[str] = ()
 ) -> None:
     """IncompletePage when the body parsed empty but its region of the source (`region` = tag,
-    class) holds text beyond the photos' captions: archiving the empty body would be a silent
-    false edit. A post with no text, or only photos, parses."""
+    class) holds text beyond what the parser set aside as no body text (`aside`: the photos'
+    captions, a licence block's text): archiving the empty body would be a silent false edit.
+    A post with no text, or only photos, parses."""
     if post_text:
         return
     left = source_text(body, *region)
-    for photo in images:
-        if photo.caption and left:
-            left = left.replace("".join((caption_mark + photo.caption).split()), "", 1)
+    for text in aside:
+        if text and left:
+            left = left.replace("".join(clean_text(text).split()), "", 1)
     if left:
         raise IncompletePage(
             url, "the body is empty but its source holds text the parser did not read"
@@ -286,19 +288,20 @@ def block_text(el) -> str:
 
 
 def labelled_pairs(container, exclude=None) -> list[tuple[str, str]]:
-    """(field, value) pairs for every known label in `container`, wherever it appears:
-    `라벨 : 값` spans or list items, th/td cells, dt/dd pairs, and run-together text (`조회수540`).
-    Nothing inside `exclude` (the body: its text may mention any label) is read."""
+    """(field, value) pairs for every known label in `container`, in every form the families
+    print them: a label element and its value after it (th/td, dt/dd, sibling `span.itemTitle` +
+    `span.name`), `라벨 : 값` in one span, list item or leaf, and run-together text (`조회수540`,
+    what the span pairs print with their tags removed). The label pairs come first, in page
+    order. Nothing inside `exclude` (the body: its text may mention any label) is read."""
     pairs: list[tuple[str, str]] = []
     skip = set(exclude.iter()) if exclude is not None else set()
-    for cell in container.iter("th", "dt"):
-        if cell in skip:
+    for cell in container.iter("th", "dt", "span"):
+        if cell in skip or (cell.tag == "span" and not _has_class(cell, "itemTitle")):
             continue
         label = text_of(cell).rstrip(":").strip()
-        if label in LABELS:
-            value = cell.getnext()
-            if value is not None and value.tag in {"td", "dd"}:
-                pairs.append((LABELS[label], text_of(value)))
+        value = cell.getnext()
+        if label in LABELS and value is not None and _holds_value(cell, value):
+            pairs.append((LABELS[label], text_of(value)))
     for el in container.iter("span", "li", "p", "div", "em", "strong", "td"):
         if el in skip:
             continue
@@ -313,6 +316,17 @@ def labelled_pairs(container, exclude=None) -> list[tuple[str, str]]:
         if run and len(text) > run.end() and el.tag in {"li", "span", "p", "div"}:
             pairs.append((LABELS[run.group(1)], text[run.end() :].strip()))
     return pairs
+
+
+def _holds_value(label, value) -> bool:
+    """Whether `value`, the element after a label element, is where its family puts the value."""
+    if label.tag == "span":
+        return value.tag == "span" and _has_class(value, "name")
+    return value.tag == {"th": "td", "dt": "dd"}[label.tag]
+
+
+def _has_class(el, name: str) -> bool:
+    return name in (el.get("class") or "").split()
 
 
 def absolute(url: str | None, base: str) -> str | None:

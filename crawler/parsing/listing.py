@@ -1,11 +1,13 @@
-"""List pages: bytes + URL → ListingPage, for today's skins and the pre-2020 one."""
+"""List pages of Gwangju's skins (and of SiiRU's vendor default boards, which share them):
+bytes + URL → ListingPage."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 from crawler.boards import BOARDS
 from crawler.items import ListingPage, ListingRow
@@ -34,16 +36,8 @@ CELL = {name: CSSSelector(f"div.{name}") for name in ("writer", "date", "hit", "
 FILE_LINK = CSSSelector("div.file a[href*='fileDownload.do']")
 BLIND = CSSSelector("span.blind")
 
-LEGACY_PATH = re.compile(r"^/(BD_\d+)/boardList\.do$")
-LEGACY_TABLE = CSSSelector("table.board_list")
-LEGACY_ROWS = CSSSelector("table.board_list > tbody > tr")
-LEGACY_TOTAL = CSSSelector("p.board_total")
-LEGACY_LINK = CSSSelector("td.title a[href*='seq=']")
-LEGACY_CELL = {name: CSSSelector(f"td.{name}") for name in ("writer", "date", "hit", "file")}
 
 TOTALS = re.compile(r"전체게시글\s*:\s*([\d,]+)\s*/\s*전체페이지\s*:\s*([\d,]+)")
-LEGACY_TOTALS = re.compile(r"전체\s*([\d,]+)\s*건\s*\(\s*(\d+)\s*/\s*([\d,]+)\s*페이지\s*\)")
-LEGACY_RECORD_COUNT = 10  # the pre-2020 skin shows 10 rows a page, whatever the URL asks
 
 
 def plausible_rows(rows: list, record_count: int, url: str, part: str) -> list:
@@ -57,12 +51,11 @@ def plausible_rows(rows: list, record_count: int, url: str, part: str) -> list:
     return rows
 
 
-def parse_list(body: bytes, url: str) -> ListingPage:
-    """A list page (either skin, by its URL) as rows and totals; an empty page past the end is fine."""
-    legacy = LEGACY_PATH.match(urlsplit(url).path)
-    if legacy:
-        return _parse_legacy(body, url, legacy.group(1))
-    doc = document(body, url)
+def parse_list(body: bytes, url: str, doc: HtmlElement | None = None) -> ListingPage:
+    """A list page as rows and totals (`doc`: the page already parsed, if it was); an empty
+    page past the end is fine."""
+    if doc is None:
+        doc = document(body, url)
     raise_if_alert(doc, url)
     form_board = SEARCH_FORM_BOARD(doc)
     if not form_board:
@@ -143,50 +136,3 @@ def _listed_count(text: str, url: str, part: str) -> int | None:
         return None
     except ValueError:
         raise DriftError(url, f"{part} (a number)") from None
-
-
-def _parse_legacy(body: bytes, url: str, board_id: str) -> ListingPage:
-    doc = document(body, url)
-    raise_if_alert(doc, url)
-    if not LEGACY_TABLE(doc):
-        raise NotABoardPage(url)
-    total = LEGACY_TOTAL(doc)
-    match = LEGACY_TOTALS.search(text_of(total[0])) if total else None
-    if not match:
-        raise DriftError(url, "totals (p.board_total 전체 N건 (p/M 페이지))")
-    menu_id = query_param(url, "menuId") or ""
-    rows = []
-    found = plausible_rows(LEGACY_ROWS(doc), LEGACY_RECORD_COUNT, url, "table.board_list tr")
-    for tr in found:
-        links = LEGACY_LINK(tr)
-        if not links:
-            raise DriftError(url, "row link (td.title a[href*=seq=])")
-        href = urljoin(url, links[0].get("href"))
-        seq = whole_number(query_param(href, "seq"), url, "row seq (td.title a[href*=seq=])")
-        cells = {name: select(tr) for name, select in LEGACY_CELL.items()}
-        for name in ("writer", "date", "hit"):
-            if not cells[name]:
-                raise DriftError(url, f"row cell td.{name}")
-        posted_at, _ = date_of(text_of(cells["date"][0]), url, "row cell td.date (a date)")
-        rows.append(
-            ListingRow(
-                board_id=board_id,
-                seq=seq,
-                url=urljoin(
-                    url, f"/{board_id}/boardView.do?" + urlencode({"seq": seq, "menuId": menu_id})
-                ),
-                title=clean_text(links[0].get("title") or links[0].text_content()),
-                writer=clean_name(text_of(cells["writer"][0])) or "",
-                posted_on=posted_at.date(),
-                view_count=_listed_count(text_of(cells["hit"][0]), url, "row cell td.hit"),
-                file_marker="one" if cells["file"] and len(cells["file"][0]) else "none",
-            )
-        )
-    return ListingPage(
-        board_id=board_id,
-        page=whole_number(match.group(2), url, "page number (p.board_total)"),
-        record_count=LEGACY_RECORD_COUNT,
-        total_posts=whole_number(match.group(1), url, "전체 N건 (p.board_total)"),
-        total_pages=whole_number(match.group(3), url, "페이지 count (p.board_total)"),
-        rows=tuple(rows),
-    )

@@ -14,8 +14,8 @@ Our choices (not from the issue): the title keeps its `[…]` prefixes as the re
 (a real title may itself start with `[공고]`), only the `span.notice` badge is dropped (it
 disappears when the notice period ends: keeping it would be a false edit); the stored body is
 the image blocks and `div.boardContents` (previews, video, audio and the licence are not
-content); attachments are the `fileDownload.do` links of the 첨부파일 item only. `Attachment`
-has no field for the declared size (`[size: 238 KB, …]`), so it is not kept here.
+content); attachments are the `fileDownload.do` links of the 첨부파일 item only, each with the
+size its `small` declares (`[size: 238 KB, …]` → `238 KB`).
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ import re
 from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
-from crawler.parsing.assemble import assemble_post
+from crawler.parsing.assemble import assemble_post, collect_fields
 from crawler.parsing.errors import DriftError, IncompletePage, NotABoardPage
 from crawler.parsing.html import (
     absolute,
     block_text,
     document,
-    labelled_pairs,
     query_param,
     raise_if_alert,
     raise_if_body_unread,
@@ -45,9 +45,6 @@ from crawler.parsing.html import (
 )
 
 VIEW = CSSSelector("div.siiruBoard-view")
-# Another family's view on the same page: not this family's page (Gwangju's custom skin has a
-# form#boardForm too, inside div.board_view; the bbs_view family has div.bbs_view).
-OTHER_FAMILIES = CSSSelector("div.board_view, div.bbs_view, table.board_view")
 FORM = CSSSelector("div.siiruBoard-view > form#boardForm")
 FORM_SEQ = CSSSelector("input#seq")
 TITLE = CSSSelector("h4")
@@ -69,9 +66,8 @@ KOGL_LINK = CSSSelector("a[href*='licenseType']")
 KOGL_TEXT = CSSSelector("small")
 
 FILES_LABEL = "첨부파일"
-BARE_COUNT = re.compile(r"^\d[\d,]*$")
-# The page's own hint, looked for in the bytes before a second parse of every other family's page.
-HINT = re.compile(rb"siiruBoard-view")
+FILE_SMALL = CSSSelector("small")
+DECLARED_SIZE = re.compile(r"size\s*:\s*([^,\]]*)", re.I)
 PATH = re.compile(r"^/([A-Za-z0-9_]{1,64})/boardView\.do$")
 BOARD_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 OPENCODE = re.compile(r"img_opencode(\d)\.png$", re.I)
@@ -105,18 +101,7 @@ LICENCE_TEXTS = (
 )
 
 
-def vendor_view_document(body: bytes, url: str):
-    """The page as a document when it is of the vendor default family (by its markup:
-    `div.siiruBoard-view`, and no other family's view), else None."""
-    if not HINT.search(body):
-        return None
-    doc = document(body, url)
-    if VIEW(doc) and not OTHER_FAMILIES(doc):
-        return doc
-    return None
-
-
-def parse_vendor_view(body: bytes, url: str, doc=None) -> ParsedPost:
+def parse_vendor_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedPost:
     """A vendor default view page as a normalised post (`doc`: the page already parsed, if it was).
 
     Raises SoftNotFound for the CMS's alert page, NotABoardPage for a page that is no board page,
@@ -140,7 +125,8 @@ def parse_vendor_view(body: bytes, url: str, doc=None) -> ParsedPost:
     body_text = block_text(contents)
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
-    raise_if_body_unread(body, url, ("div", "boardContents"), body_text, images)
+    captions = [photo.caption for photo in images]
+    raise_if_body_unread(body, url, ("div", "boardContents"), body_text, captions)
     return assemble_post(
         board_id=board_id,
         seq=seq,
@@ -202,17 +188,9 @@ def _files_item(doc):
 def _parse_fields(doc, info) -> dict[str, str]:
     """Labelled fields: `라벨 : 값` spans of the info line, then the dl's dt/dd items (never the
     file names of 첨부파일: a name may read like a label); the bare view count last."""
-    fields: dict[str, str] = {}
     files = _files_item(doc)
     containers = [info, *dict.fromkeys(dt.getparent() for dt in INFO_ITEMS(doc))]  # in page order
-    for container in containers:
-        for name, value in labelled_pairs(container, exclude=files):
-            fields.setdefault(name, value)
-    if "view_count" not in fields:  # the template prints the count in a span of its own
-        bare = [text_of(s) for s in INFO_SPANS(doc) if BARE_COUNT.match(text_of(s))]
-        if bare:
-            fields["view_count"] = bare[-1]
-    return fields
+    return collect_fields(containers, exclude=files, bare_counts=INFO_SPANS(doc))
 
 
 def _parse_images(body_el, url: str) -> tuple[Photo, ...]:
@@ -241,8 +219,25 @@ def _parse_attachments(doc, url: str) -> tuple[Attachment, ...]:
         file_sn = whole_number(
             query_param(href, "fileSn"), url, "fileSn in an attachment link (dd 첨부파일)"
         )
-        found.append(Attachment(file_sn=file_sn, name=text_of(links[0]), url=href))
+        found.append(
+            Attachment(
+                file_sn=file_sn,
+                name=text_of(links[0]),
+                url=href,
+                declared_size=_parse_declared_size(item),
+            )
+        )
     return tuple(found)
+
+
+def _parse_declared_size(item: HtmlElement) -> str | None:
+    """The size a file's `small [size: 238 KB, Download: 12]` declares (`238 KB`), as printed;
+    None when the item declares none."""
+    for small in FILE_SMALL(item):
+        match = DECLARED_SIZE.search(text_of(small))
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return None
 
 
 def _content_of(body_el):

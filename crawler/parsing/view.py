@@ -6,6 +6,7 @@ import copy
 import re
 
 from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 from crawler.items import Attachment, ParsedPost, Photo
 from crawler.normalise import clean_text
@@ -42,16 +43,17 @@ KOGL_TYPE = CSSSelector("span.open_type")
 KOGL_LINK = CSSSelector("a[href*='licenseType']")
 CHARGER = CSSSelector("div.charger")
 LICENCE_TYPE = re.compile(r"(\d)\s*유형")
-BARE_COUNT = re.compile(r"^\d[\d,]*$")
 
 
-def parse_view(body: bytes, url: str) -> ParsedPost:
-    """A view page of 공지사항 / 보도자료 (today's skins) as a normalised post.
+def parse_view(body: bytes, url: str, doc: HtmlElement | None = None) -> ParsedPost:
+    """A view page of 공지사항 / 보도자료 (today's skins) as a normalised post (`doc`: the page
+    already parsed, if it was).
 
     Raises SoftNotFound for the CMS's alert page (deleted or unknown seq), NotABoardPage for a
     page that is no board page at all, DriftError when a board page lacks its title, body or date.
     """
-    doc = document(body, url)
+    if doc is None:
+        doc = document(body, url)
     raise_if_alert(doc, url)
     board_id, seq = query_param(url, "boardId"), query_param(url, "seq")
     view = BOARD_VIEW(doc)
@@ -64,18 +66,15 @@ def parse_view(body: bytes, url: str) -> ParsedPost:
     body_el = _one(BODY, doc, url, "body (div.board_view_body)")
     info = _one(INFO, doc, url, "info (div.board_view_info)")
 
-    fields = collect_fields([info, *CHARGER(doc)])
-    if "view_count" not in fields:  # today's skin prints the count in a span of its own
-        bare = [text_of(s) for s in INFO_SPANS(doc) if BARE_COUNT.match(text_of(s))]
-        if bare:
-            fields["view_count"] = bare[-1]
+    fields = collect_fields([info, *CHARGER(doc)], bare_counts=INFO_SPANS(doc))
     subtitle = SUBTITLE(doc)
     category = CATEGORY(doc)
     body_text = block_text(_without(body_el, PHOTO_BLOCKS))
     images = tuple(_photo(block, url) for block in PHOTO_BLOCKS(body_el))
     if not body_text and not images and not read_whole(doc, body):
         raise IncompletePage(url, "the body is empty but the page has text the parser did not read")
-    raise_if_body_unread(body, url, ("div", "board_view_body"), body_text, images)
+    captions = [photo.caption for photo in images]
+    raise_if_body_unread(body, url, ("div", "board_view_body"), body_text, captions)
     return assemble_post(
         board_id=board_id,
         seq=whole_number(seq, url, "seq in the URL"),

@@ -1,16 +1,21 @@
 """search_fts marks the current version of a post that is not live (NOT_LIVE in its board
-column, see archive.search_index), so that a count of live posts is one FTS5 query: on SQLite
+column, see archive.search_tokens), so that a count of live posts is one FTS5 query: on SQLite
 the index is rebuilt from the versions. PostgreSQL's search_grams is unchanged.
+
+The rows are written by 0004's frozen copy of the tokens, keys and board token (with the mark),
+not by the live `archive.search_tokens`: a change of tokenising there must never change what
+this migration writes.
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25
 """
 
+from importlib import import_module
+
 import sqlalchemy as sa
 from alembic import op
 
-from archive.search_index import backfill_fts, fts_key, remark
 from archive.timezone import UtcDateTime
 
 revision = "0005"
@@ -18,12 +23,14 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
+frozen = import_module("archive.migrations.versions.0004_search_fts")
+
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("INSERT INTO search_fts(search_fts) VALUES ('delete-all')")
-    backfill_fts(op.get_bind())
+    frozen.backfill_fts(op.get_bind(), marks_not_live=True)
 
 
 def downgrade() -> None:
@@ -53,5 +60,19 @@ def downgrade() -> None:
         .join(posts, posts.c.current_version_id == versions.c.id)
         .where(posts.c.status != "live")
     ).all()
+    write = "INSERT INTO search_fts(search_fts, rowid, title, body, board) VALUES "
     for version_id, title, body_text, posted_at, board_id in marked:
-        remark(bind, fts_key(version_id, posted_at), title, body_text, board_id, live=True)
+        token = frozen.board_token(board_id)
+        row = {
+            "rowid": frozen.fts_key(version_id, posted_at),
+            "title": frozen.fts_tokens(frozen.fold(title)),
+            "body": frozen.fts_tokens(frozen.fold(body_text)),
+        }
+        bind.execute(
+            sa.text(write + "('delete', :rowid, :title, :body, :board)"),
+            {**row, "board": f"{token} {frozen.NOT_LIVE}"},
+        )
+        bind.execute(
+            sa.text(write.replace("search_fts, ", "", 1) + "(:rowid, :title, :body, :board)"),
+            {**row, "board": token},
+        )

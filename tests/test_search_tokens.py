@@ -1,0 +1,160 @@
+"""The search index's tokens (`archive.search_tokens`): pure functions, tested by properties.
+
+The FTS5 properties run the tokens through a real FTS5 table (the stdlib's SQLite, in memory)
+with the project's DDL, so they test what the index answers, not only what the code writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.search_fts import FTS_DDL
+from archive.search_tokens import (
+    ESCAPE,
+    HISTORIC,
+    KEY_EPOCH,
+    MAX_GRAMS,
+    board_column,
+    board_token,
+    chosen_grams,
+    fts_key,
+    fts_texts,
+    fts_tokens,
+    key_range,
+    match_expression,
+    normalise,
+    term_grams,
+    text_grams,
+)
+
+# Hangul, ASCII letters (both cases) and digits, what FTS5 would read as syntax, whitespace,
+# the escape character itself, and letters whose case-folding changes length (İ, ß, ﬁ).
+ALPHABET = "광주시장가 aAbZ09-_\"'*():^\t\n" + ESCAPE + "İßﬁ"
+texts = st.text(ALPHABET, max_size=24)
+terms = st.text(ALPHABET, min_size=1, max_size=5).map(lambda t: normalise(t).strip()).filter(bool)
+
+
+def holds(term: str, title: str, body: str) -> bool:
+    return term in normalise(title) or term in normalise(body)
+
+
+def fts_index(rows: list[tuple[str, str]], board: str = "BD_1") -> sqlite3.Connection:
+    """An in-memory search_fts holding `rows` (title, body) as rowids 1, 2, …"""
+    connection = sqlite3.connect(":memory:")
+    connection.execute(FTS_DDL)
+    for rowid, (title, body) in enumerate(rows, start=1):
+        connection.execute(
+            "INSERT INTO search_fts(rowid, title, body, board) VALUES (?, ?, ?, ?)",
+            (rowid, *fts_texts(title, body), board_column(board, live=True)),
+        )
+    return connection
+
+
+def matched(connection: sqlite3.Connection, expression: str) -> set[int]:
+    query = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+    return {rowid for (rowid,) in connection.execute(query, (expression,))}
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(texts, texts), min_size=1, max_size=4), data=st.data())
+def test_fts5_finds_exactly_the_texts_that_hold_the_terms(rows, data):
+    # Terms taken from the texts themselves as well as made up, so that both answers occur.
+    sources = [normalise(t) for row in rows for t in row if normalise(t).strip()]
+    taken = st.sampled_from(sources).flatmap(
+        lambda s: st.tuples(st.integers(0, len(s) - 1), st.integers(1, 5)).map(
+            lambda ij: s[ij[0] : ij[0] + ij[1]].strip()
+        )
+    )
+    either = st.one_of(terms, taken).filter(bool) if sources else terms
+    include = data.draw(st.lists(either, min_size=1, max_size=2, unique=True))
+    exclude = data.draw(st.lists(either, max_size=1))
+    expression, exact = match_expression(include, exclude)
+    truth = {
+        rowid
+        for rowid, (title, body) in enumerate(rows, start=1)
+        if all(holds(t, title, body) for t in include)
+        and not any(holds(t, title, body) for t in exclude)
+    }
+    assert exact
+    assert matched(fts_index(rows), expression) == truth
+
+
+@given(title=texts, body=texts, term=st.text(ALPHABET, min_size=70, max_size=90))
+@settings(deadline=None)
+def test_a_term_too_long_for_one_phrase_finds_a_superset_and_says_so(title, body, term):
+    term = normalise(term)
+    expression, exact = match_expression([term])
+    assert not exact
+    rows = [(title, body), (title + term, body)]
+    assert matched(fts_index(rows), expression) >= {2}
+
+
+@given(text=texts)
+def test_a_text_has_one_token_per_character_and_no_character_the_tokenizer_splits_on(text):
+    folded = normalise(text)
+    tokens = fts_tokens(folded).split(" ") if folded else []
+    assert len(tokens) == len(folded)
+    for token in tokens:
+        assert all(ord(c) >= 128 or c.isalnum() for c in token)
+
+
+@given(board=st.text(max_size=12), other=st.text(max_size=12), text=texts)
+def test_a_board_token_is_its_board_s_alone_and_no_text_token_begins_with_it(board, other, text):
+    token = board_token(board)
+    assert (token == board_token(other)) == (board == other)
+    assert not any(t.startswith(token) for t in fts_tokens(normalise(text)).split(" "))
+    assert board_column(board, live=True) == token
+
+
+instants = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2130, 1, 1), timezones=st.just(UTC)
+)
+version_ids = st.integers(1, (1 << 30) - 1)
+
+
+@given(a=st.tuples(instants, version_ids), b=st.tuples(instants, version_ids))
+def test_keys_order_versions_newest_first_and_historic_ones_below_zero(a, b):
+    (at_a, id_a), (at_b, id_b) = a, b
+    key_a, key_b = fts_key(id_a, at_a), fts_key(id_b, at_b)
+    second_a, second_b = at_a.replace(microsecond=0), at_b.replace(microsecond=0)
+    if (second_a, id_a) != (second_b, id_b):
+        assert (key_a < key_b) == ((second_a, id_a) > (second_b, id_b))
+    assert key_a >= 0
+    assert fts_key(id_a, at_a, current=False) == key_a - HISTORIC < 0
+
+
+# Keys clamp times before KEY_EPOCH to its second: a range that ends there is a superset only.
+in_range = instants.filter(lambda at: at >= KEY_EPOCH + timedelta(seconds=1))
+
+
+@given(at=instants, version_id=version_ids, since=in_range, days=st.integers(0, 400))
+def test_a_key_range_of_whole_seconds_holds_exactly_the_keys_posted_within(
+    at, version_id, since, days
+):
+    since = since.replace(microsecond=0)
+    until = since + timedelta(days=days)
+    low, high = key_range(since, until)
+    key = fts_key(version_id, at)
+    assert (low <= key < high) == (since <= at.replace(microsecond=0) < until)
+
+
+@given(text=texts, data=st.data())
+def test_the_grams_of_a_term_are_among_those_of_every_text_holding_it(text, data):
+    folded = normalise(text)
+    if not folded.strip():
+        return
+    start = data.draw(st.integers(0, len(folded) - 1))
+    term = folded[start : start + data.draw(st.integers(1, 40))].strip()
+    if not term:
+        return
+    assert set(term_grams(term)) <= text_grams(folded)
+    assert set(chosen_grams([term, term[:1]])) <= text_grams(folded)
+
+
+@given(many=st.lists(terms, max_size=20))
+def test_a_query_s_grams_are_bounded(many):
+    assert len(chosen_grams(many)) <= MAX_GRAMS
