@@ -10,16 +10,19 @@ the killed one, and `sijeong db check` reports any file that still ends badly.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import groupby
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
-from archive.models import Capture, CrawlRun
+from archive.models import Capture, CrawlRun, Post
 from archive.runs import interrupt_stale
 from archive.storage import Store
+from archive.timezone import start_of_day
 from archive.warc import Original, WarcFile, read_record, scan
 
 
@@ -125,6 +128,43 @@ def payload(session: Session, store: Store, capture: Capture) -> bytes:
         raise ValueError(f"capture {capture.id} has no WARC record")
     record = read_record(store.path(capture.location), capture.offset, capture.length)
     return record.payload
+
+
+def capture_payload(session: Session, store: Store, capture_id: int) -> bytes:
+    """Capture `capture_id`'s body (`payload` by id)."""
+    return payload(session, store, session.get_one(Capture, capture_id))
+
+
+@dataclass(frozen=True)
+class ViewCapture:
+    id: int
+    url: str
+    status: int | None
+
+
+def view_captures(
+    session: Session,
+    *,
+    boards: Sequence[str] = (),
+    since: date | datetime | None = None,
+) -> Iterator[tuple[tuple[str, int], list[ViewCapture]]]:
+    """(board_id, seq) → its view captures, newest first, for each archived post; only of
+    `boards` (() = every board) and fetched at or after `since` (a day: from its start in Seoul)."""
+    query = (
+        select(Capture.board_id, Capture.seq, Capture.id, Capture.url, Capture.status)
+        .join(Post, (Post.board_id == Capture.board_id) & (Post.seq == Capture.seq))
+        .where(Capture.kind == "view")
+        .order_by(Capture.board_id, Capture.seq, Capture.fetched_at.desc(), Capture.id.desc())
+    )
+    if boards:
+        query = query.where(Capture.board_id.in_(boards))
+    if since is not None:
+        if not isinstance(since, datetime):
+            since = start_of_day(since)
+        query = query.where(Capture.fetched_at >= since)
+    rows = session.execute(query).all()
+    for key, group in groupby(rows, key=lambda row: (row.board_id, row.seq)):
+        yield key, [ViewCapture(row.id, row.url, row.status) for row in group]
 
 
 def indexed_end(session: Session, location: str) -> int | None:

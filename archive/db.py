@@ -16,19 +16,22 @@ readable `-shm` is a writer's open archive this user cannot read safely: one lin
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransactionOrigin
 
 from archive.errors import ArchiveMissing, ArchiveUnreadable, UnsupportedDatabase
 
 BUSY_TIMEOUT_MS = 30_000
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by its timeout
+T = TypeVar("T")
 SUPPORTED_URLS = "sijeong opens sqlite:///PATH and postgresql+psycopg://… URLs"
 
 
@@ -155,3 +158,20 @@ def write_transaction(session: Session) -> Iterator[None]:
     else:
         with session.begin_nested():
             yield
+
+
+def within_statement_timeout(session: Session, ms: int, read: Callable[[], T]) -> T | None:
+    """`read()` with PostgreSQL's `statement_timeout` at `ms` for its statements; None if one
+    of them took longer and was cancelled (the session stays usable)."""
+    try:
+        # A cancelled statement rolls the savepoint back, and the timeout with it; a finished
+        # read sets it back itself (a released savepoint keeps what SET LOCAL did).
+        with session.begin_nested():
+            session.execute(text(f"SET LOCAL statement_timeout = {int(ms)}"))
+            found = read()
+            session.execute(text("SET LOCAL statement_timeout TO DEFAULT"))
+            return found
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
+            raise
+        return None

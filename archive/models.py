@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from archive.timezone import UtcDateTime
+from common.run_counts import CHANGE_KINDS
 
 # Named constraints, so later migrations (batch mode on SQLite) can find and alter them.
 NAMING_CONVENTION = {
@@ -39,7 +40,6 @@ NAMING_CONVENTION = {
 }
 
 POST_STATUSES = ("live", "unlisted", "deleted")
-CHANGE_KINDS = ("new", "changed", "unlisted", "deleted", "restored")
 CAPTURE_RECORDS = ("response", "revisit")
 
 IntPk = Annotated[int, mapped_column(primary_key=True)]

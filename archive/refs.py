@@ -7,7 +7,7 @@ from datetime import date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from archive.errors import BadDate, BadRef
-from archive.timezone import SEOUL
+from common.seoul import SEOUL
 
 DEFAULT_BOARD = "BD_0000000022"  # 공지사항, the 시정소식 board
 # Seqs, run ids and version numbers are INTEGER columns: int4 on PostgreSQL. A larger number

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
@@ -85,3 +85,41 @@ def finish_run(
         run.unlisted, run.deleted, run.restored = unlisted, deleted, restored
         run.failed, run.errors = failed, errors
         run.stats = dict(stats or {})
+
+
+def find_run(session: Session, run_id: int) -> CrawlRun | None:
+    """The ledger's row for run `run_id`, or None."""
+    return session.get(CrawlRun, run_id)
+
+
+def previous_successes(session: Session, run: CrawlRun, *, limit: int) -> list[CrawlRun]:
+    """The latest `limit` runs of `run`'s mode before it that ended ok (exit 0), newest first."""
+    return list(
+        session.scalars(
+            select(CrawlRun)
+            .where(CrawlRun.mode == run.mode, CrawlRun.exit_code == 0, CrawlRun.id < run.id)
+            .order_by(CrawlRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def last_started(session: Session) -> dict[str, datetime]:
+    """mode → when its latest run started ({} for an archive whose ledger is not created yet)."""
+    if not inspect(session.get_bind()).has_table(CrawlRun.__tablename__):
+        return {}
+    rows = session.execute(
+        select(CrawlRun.mode, func.max(CrawlRun.started_at)).group_by(CrawlRun.mode)
+    ).all()
+    return {mode: started for mode, started in rows}
+
+
+def add_to_stats(session: Session, run_id: int, key: str, value: Any) -> bool:
+    """Keep `value` under `key` in the run's stats (replacing what was there); whether the run
+    exists."""
+    with write_transaction(session):
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            return False
+        run.stats = {**(run.stats or {}), key: value}
+    return True

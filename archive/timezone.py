@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from common.seoul import SEOUL
 
 
 class UtcDateTime(TypeDecorator[datetime]):

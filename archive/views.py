@@ -8,6 +8,7 @@ from typing import Any
 
 from archive.models import CrawlRun
 from archive.timezone import seoul_iso
+from common.run_counts import RUN_COUNTS
 
 
 @dataclass(frozen=True)
@@ -155,13 +156,7 @@ def run_json(run: CrawlRun) -> dict[str, Any]:
         "started_at": seoul_iso(run.started_at),
         "finished_at": seoul_iso(run.finished_at),
         "requests": run.requests,
-        "new": run.new,
-        "changed": run.changed,
-        "unchanged": run.unchanged,
-        "unlisted": run.unlisted,
-        "deleted": run.deleted,
-        "restored": run.restored,
-        "failed": run.failed,
+        **{count: getattr(run, count) for count in RUN_COUNTS},
         "errors": run.errors,
         "software_version": run.software_version,
         "failures": list(stats.get("failures", [])),

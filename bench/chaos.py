@@ -107,9 +107,9 @@ from archive.storage import Store  # noqa: E402
 from bench import hostile_site  # noqa: E402
 from bench.crash_safety import contents, crawl_argv, half_written, rows, sijeong  # noqa: E402
 from bench.schedule_overlap import seed_service, write_config  # noqa: E402
+from common.seoul import SEOUL  # noqa: E402
 from replica import ReplicaClient, ReplicaServer, ReplicaState  # noqa: E402
 from replica.state import SEED_NEWEST  # noqa: E402
-from scheduler.jobs import SEOUL  # noqa: E402
 
 NOTICE = "BD_0000000022"
 SIJEONG = [sys.executable, "-m", "sijeong.cli"]

@@ -135,7 +135,7 @@ RAW_QUERIES = {
 
 def raw_rows(con: sqlite3.Connection, sql: str, fmt: str, times: list[int], arrays: list[int]):
     """The rows of one query with times made ISO 8601 in Seoul (aware datetimes for Parquet)."""
-    from archive.timezone import SEOUL
+    from common.seoul import SEOUL
 
     for row in con.execute(sql):
         row = list(row)

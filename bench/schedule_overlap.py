@@ -38,9 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.seoul import SEOUL  # noqa: E402
 from replica import ReplicaClient, ReplicaServer, ReplicaState  # noqa: E402
 from scheduler.config import load_config  # noqa: E402
-from scheduler.jobs import SEOUL, make_jobs  # noqa: E402
+from scheduler.jobs import make_jobs  # noqa: E402
 from scheduler.service import Service  # noqa: E402
 
 SIJEONG = [sys.executable, "-m", "sijeong.cli"]

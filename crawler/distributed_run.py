@@ -22,10 +22,12 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.orm import Session
 
-from archive import make_engine, upgrade
+from archive import make_engine, post_counts, upgrade
 from archive.captures import repair_tail
 from archive.lock import crawl_lock
 from archive.storage import Store
+from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
+from common.run_counts import RUN_COUNTS
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
 from crawler.distributed import (
     DEFAULT_PREFIX,
@@ -38,10 +40,6 @@ from crawler.distributed import (
 from crawler.distributed_spider import DistributedBoardSpider
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
-    EXIT_DRIFT,
-    EXIT_FAILED,
-    EXIT_OK,
-    KINDS,
     CrawlOptions,
     CrawlResult,
     _close_run,
@@ -50,7 +48,6 @@ from crawler.run import (
     error_line,
     holder_description,
     judge,
-    known_posts,
     open_run,
     stopped_early,
     store_path,
@@ -111,7 +108,7 @@ def run_coordinator(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
-                known = known_posts(session, options.boards)
+                known = post_counts(session, options.boards)
             keys = RunKeys(cluster.prefix, run_id)
             _clear_runs(server, cluster.prefix)
             me = worker_name()
@@ -197,7 +194,7 @@ def run_worker(
         requests=int(stats.get("downloader/request_count", 0)),
         failures=list(spider.failures),
     )
-    for kind in KINDS:
+    for kind in RUN_COUNTS:
         setattr(result, kind, sum(int(stats.get(f"sijeong/{b}/{kind}", 0)) for b in options.boards))
     if spider.drift:
         result.status, result.exit_code, result.message = "drift", EXIT_DRIFT, spider.drift

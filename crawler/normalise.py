@@ -15,11 +15,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from common.seoul import SEOUL
 
 # Characters that carry no text: NBSP becomes a space; zero-width ones and BOM vanish.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)

@@ -17,28 +17,27 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from archive import finish_run, make_engine, start_run, upgrade
-from archive.captures import payload, recover_interrupted
+from archive.boards import archived_boards
+from archive.captures import ViewCapture, capture_payload, recover_interrupted, view_captures
 from archive.db import sqlite_path
 from archive.errors import ArchiveMissing
 from archive.lock import crawl_lock
-from archive.models import Capture, Post
 from archive.storage import Store
 from archive.store import Change, find_post, known_files, store_post
-from archive.timezone import start_of_day
+from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 from crawler.items import ParsedPost
 from crawler.parsing import DriftError, ParseError, parse_view, truncated
-from crawler.run import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, software_version
+from crawler.run import software_version
 
 MODE = "reparse"
 COUNTS = ("posts", "changed", "unchanged", "skipped", "failed")
@@ -114,7 +113,7 @@ def reparse(
         try:
             with Session(engine) as session:
                 recover_interrupted(session, store)  # as a crawl does first
-                boards = list(options.boards) or _all_boards(session)
+                boards = list(options.boards) or archived_boards(session)
                 run_id = start_run(
                     session,
                     mode=MODE,
@@ -149,7 +148,7 @@ def _reparse_posts(
     on_progress: Callable[[str], None] | None,
 ) -> None:
     with Session(engine) as session:
-        scope = list(_captures_in_scope(session, options))
+        scope = list(view_captures(session, boards=options.boards, since=options.since))
         session.rollback()  # end the read: each post is its own write transaction
         for (board_id, seq), captures in scope:
             _reparse_post(session, store, board_id, seq, captures, result, at)
@@ -161,41 +160,12 @@ def _reparse_posts(
                 )
 
 
-@dataclass(frozen=True)
-class _CaptureRef:
-    id: int
-    url: str
-    status: int | None
-
-
-def _captures_in_scope(
-    session: Session, options: ReparseOptions
-) -> Iterator[tuple[tuple[str, int], list[_CaptureRef]]]:
-    """(board_id, seq) → its view captures, newest first, for each archived post in scope."""
-    query = (
-        select(Capture.board_id, Capture.seq, Capture.id, Capture.url, Capture.status)
-        .join(Post, (Post.board_id == Capture.board_id) & (Post.seq == Capture.seq))
-        .where(Capture.kind == "view")
-        .order_by(Capture.board_id, Capture.seq, Capture.fetched_at.desc(), Capture.id.desc())
-    )
-    if options.boards:
-        query = query.where(Capture.board_id.in_(options.boards))
-    if options.since is not None:
-        since = options.since
-        if not isinstance(since, datetime):
-            since = start_of_day(since)
-        query = query.where(Capture.fetched_at >= since)
-    rows = session.execute(query).all()
-    for key, group in groupby(rows, key=lambda row: (row.board_id, row.seq)):
-        yield key, [_CaptureRef(row.id, row.url, row.status) for row in group]
-
-
 def _reparse_post(
     session: Session,
     store: Store,
     board_id: str,
     seq: int,
-    captures: list[_CaptureRef],
+    captures: list[ViewCapture],
     result: ReparseResult,
     at: datetime,
 ) -> None:
@@ -205,7 +175,7 @@ def _reparse_post(
         if capture.status != 200:
             continue
         try:
-            body = payload(session, store, session.get_one(Capture, capture.id))
+            body = capture_payload(session, store, capture.id)
         except (OSError, ValueError) as exc:
             _fail(result, board_id, seq, capture.url, f"capture {capture.id} unreadable: {exc}")
             return
@@ -259,10 +229,6 @@ def _fail(result: ReparseResult, board_id: str, seq: int, url: str, reason: str)
     result.failed += 1
     if len(result.failures) < MAX_FAILURES_KEPT:
         result.failures.append({"post": f"{board_id}:{seq}", "url": url, "reason": reason})
-
-
-def _all_boards(session: Session) -> list[str]:
-    return list(session.scalars(select(Post.board_id).distinct().order_by(Post.board_id)))
 
 
 def _close_run(

@@ -20,22 +20,20 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, start_run, upgrade
+from archive import finish_run, make_engine, post_counts, start_run, undeleted_posts, upgrade
 from archive.captures import recover_interrupted
 from archive.lock import crawl_lock
-from archive.models import Post
 from archive.storage import Store
+from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNREACHABLE
+from common.run_counts import RUN_COUNTS
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
 
-EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_UNREACHABLE, EXIT_PARTIAL = 0, 1, 3, 5, 6
 VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this many nights
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
-KINDS = ("new", "changed", "unchanged", "unlisted", "deleted", "restored", "failed")
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
 # deletion, files downloaded, failed and skipped (over the size cap); links refused (off the
 # site, never requested); list pages read (rows per page is what the scheduler's low-numbers
@@ -92,7 +90,7 @@ class CrawlResult:
 
     def summary(self) -> dict[str, Any]:
         """The `--json` line: exactly the keys of the CLI contract."""
-        keys = ("run_id", "status", "exit_code", "mode", "boards", "requests", *KINDS)
+        keys = ("run_id", "status", "exit_code", "mode", "boards", "requests", *RUN_COUNTS)
         return {key: getattr(self, key) for key in keys}
 
 
@@ -118,7 +116,7 @@ def run_crawl(
         try:
             with Session(engine) as session:
                 repaired, run_id, targets = open_run(session, store, options, started_at)
-                known = known_posts(session, options.boards)
+                known = post_counts(session, options.boards)
             try:
                 crawler, errors = _crawl(options, run_id, targets, known, on_progress)
                 result = _outcome(options, run_id, crawler, errors)
@@ -164,7 +162,7 @@ def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOpt
             status=result.status,
             exit_code=result.exit_code,
             requests=result.requests,
-            **{kind: getattr(result, kind) for kind in KINDS},
+            **{kind: getattr(result, kind) for kind in RUN_COUNTS},
             errors=len(errors),
             stats={
                 "per_board": result.per_board,
@@ -217,11 +215,7 @@ def verify_targets(
     night's turn, from the date) plus every post of the last 7 days. `slice_size` 0 = all."""
     targets: dict[str, list[int]] = {}
     for board_id in boards:
-        rows = session.execute(
-            select(Post.seq, Post.posted_at)
-            .where(Post.board_id == board_id, Post.status != "deleted")
-            .order_by(Post.seq.desc())
-        ).all()
+        rows = undeleted_posts(session, board_id)
         seqs = [seq for seq, _ in rows]
         if slice_size == 0 or not seqs:
             targets[board_id] = seqs
@@ -232,14 +226,6 @@ def verify_targets(
         picked |= {seq for seq, posted_at in rows if posted_at >= now - VERIFY_RECENT}
         targets[board_id] = sorted(picked, reverse=True)
     return targets
-
-
-def known_posts(session: Session, boards: Sequence[str]) -> dict[str, int]:
-    """Posts the archive holds per board, deleted ones too: how many list pages are believed."""
-    rows = session.execute(
-        select(Post.board_id, func.count()).where(Post.board_id.in_(boards)).group_by(Post.board_id)
-    ).all()
-    return {board_id: 0 for board_id in boards} | {board_id: n for board_id, n in rows}
 
 
 def _night(now: datetime) -> int:
@@ -331,10 +317,11 @@ def _outcome(
 
 
 def board_counts(stats: Mapping[str, Any], boards: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Each board's tallies (KINDS, then DETAILS) from a crawl's stats, 0 where none."""
+    """Each board's tallies (RUN_COUNTS, then DETAILS) from a crawl's stats, 0 where none."""
     return {
         board_id: {
-            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0)) for kind in (*KINDS, *DETAILS)
+            kind: int(stats.get(f"sijeong/{board_id}/{kind}", 0))
+            for kind in (*RUN_COUNTS, *DETAILS)
         }
         for board_id in boards
     }
@@ -352,7 +339,7 @@ def judge(
     """Sum the per-board counts into `result` and set how the run ended (status, exit code,
     message), first rule that applies: an error, drift, a signal, robots.txt, nothing answered,
     some pages failed. Shared by the plain and the distributed crawl."""
-    for kind in KINDS:
+    for kind in RUN_COUNTS:
         setattr(result, kind, sum(counts[kind] for counts in result.per_board.values()))
     if error:
         result.status, result.exit_code = "failed", EXIT_FAILED

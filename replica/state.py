@@ -14,11 +14,10 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from common.seoul import SEOUL
 from replica import corpus
 
-SEOUL = ZoneInfo("Asia/Seoul")
 # The newest seeded post is dated here; older ones spread back over several years.
 SEED_NEWEST = datetime(2025, 12, 5, 17, 9, tzinfo=SEOUL)
 SEED_OLDEST = datetime(2019, 1, 2, 9, 0, tzinfo=SEOUL)

@@ -46,7 +46,6 @@ from crawler.boards import MAX_SECONDS, MIN_DELAY, is_loopback
 from crawler.origins import checked_base_url
 
 ENV_CONFIG = "SIJEONG_CONFIG"
-TIMEZONE = "Asia/Seoul"
 MODES = ("incremental", "verify", "full")
 REASONS = ("failure", "changes", "stale", "warning")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

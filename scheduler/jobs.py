@@ -15,14 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from common.seoul import SEOUL, TIMEZONE
 from crawler.boards import board_by_key
-from scheduler.config import TIMEZONE, Config, ConfigError, When
-
-SEOUL = ZoneInfo(TIMEZONE)
+from scheduler.config import Config, ConfigError, When
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from archive import make_engine
+from archive import last_started, make_engine
 from archive.errors import ArchiveMissing
-from archive.models import CrawlRun
 from scheduler.config import Config
 from scheduler.jobs import Job
 from scheduler.report import Report
@@ -80,12 +78,7 @@ def _last_started(db_url: str) -> dict[str, datetime]:
     except ArchiveMissing:
         return {}
     try:
-        if not inspect(engine).has_table(CrawlRun.__tablename__):
-            return {}  # an archive not created yet: nothing has run
         with Session(engine) as session:
-            rows = session.execute(
-                select(CrawlRun.mode, func.max(CrawlRun.started_at)).group_by(CrawlRun.mode)
-            ).all()
-            return {mode: started for mode, started in rows}
+            return last_started(session)  # {} for an archive not created yet: nothing has run
     finally:
         engine.dispose()

@@ -17,17 +17,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import make_engine
-from archive.db import display_url, write_transaction
+from archive import (
+    CrawlRun,
+    add_to_stats,
+    find_run,
+    make_engine,
+    newest_posted_at,
+    previous_successes,
+)
+from archive.db import display_url
 from archive.errors import ArchiveMissing
-from archive.models import CrawlRun, Post
+from common.exit_codes import EXIT_LOCKED
+from common.run_counts import CHANGE_KINDS
 
-EXIT_LOCK_HELD = 4
-COUNTS = ("new", "changed", "unlisted", "deleted", "restored", "failed")
-CHANGES = ("new", "changed", "unlisted", "deleted", "restored")
+COUNTS = (*CHANGE_KINDS, "failed")  # what a report tells of a run's counts: all but unchanged
 LOW_FRACTION = 0.5  # below half the usual is "far below"
 LOW_HISTORY = 5  # the previous runs the usual is the median of …
 LOW_MIN_RUNS = 3  # … when there are at least this many
@@ -55,11 +60,11 @@ class Report:
     @property
     def skipped(self) -> bool:
         """Another crawl held the archive's lock: this run did not happen, nothing failed."""
-        return self.exit_code == EXIT_LOCK_HELD
+        return self.exit_code == EXIT_LOCKED
 
     @property
     def changes(self) -> int:
-        return sum(self.counts.get(kind, 0) for kind in CHANGES)
+        return sum(self.counts.get(kind, 0) for kind in CHANGE_KINDS)
 
     def line(self) -> str:
         """One line for the log, the e-mail subject and the webhook's `text`."""
@@ -94,7 +99,7 @@ def build_report(
         job=job,
         mode=mode,
         exit_code=exit_code,
-        status=str(summary.get("status") or ("skipped" if exit_code == 4 else "failed")),
+        status=str(summary.get("status") or ("skipped" if exit_code == EXIT_LOCKED else "failed")),
         archive=display_url(db_url),
         run_id=summary.get("run_id"),
         requests=int(summary.get("requests") or 0),
@@ -109,7 +114,7 @@ def build_report(
         return report
     try:
         with Session(engine) as session:
-            run = session.get(CrawlRun, report.run_id) if report.run_id is not None else None
+            run = find_run(session, report.run_id) if report.run_id is not None else None
             if run is not None:
                 report.status, report.exit_code = run.status, run.exit_code or exit_code
                 report.started_at = _iso(run.started_at)
@@ -130,12 +135,7 @@ def low_numbers(session: Session, run: CrawlRun) -> list[str]:
     The figures do not depend on how busy the night was: list rows per list page (a page the
     site sends short or empty: layout or access), and for a verify the posts it checked.
     """
-    previous = session.scalars(
-        select(CrawlRun)
-        .where(CrawlRun.mode == run.mode, CrawlRun.exit_code == 0, CrawlRun.id < run.id)
-        .order_by(CrawlRun.id.desc())
-        .limit(LOW_HISTORY)
-    ).all()
+    previous = previous_successes(session, run, limit=LOW_HISTORY)
     warnings = []
     for name, figure in (("list rows per page", rows_per_page), ("posts checked", checked)):
         value = figure(run)
@@ -165,13 +165,7 @@ def checked(run: CrawlRun) -> float | None:
 def stale_boards(session: Session, boards: tuple[str, ...], days: int, now: datetime) -> list[str]:
     """A note per board whose newest post is more than `days` days old."""
     notes = []
-    newest = dict(
-        session.execute(
-            select(Post.board_id, func.max(Post.posted_at))
-            .where(Post.board_id.in_(boards))
-            .group_by(Post.board_id)
-        ).all()
-    )
+    newest = newest_posted_at(session, boards)
     for board in boards:
         last = newest.get(board)
         if last is not None and now - last > timedelta(days=days):
@@ -186,12 +180,8 @@ def record(db_url: str, report: Report) -> bool:
         return False
     engine = make_engine(db_url)
     try:
-        with Session(engine) as session, write_transaction(session):
-            run = session.get(CrawlRun, report.run_id)
-            if run is None:
-                return False
-            run.stats = {**(run.stats or {}), "report": report.to_json()}
-        return True
+        with Session(engine) as session:
+            return add_to_stats(session, report.run_id, "report", report.to_json())
     finally:
         engine.dispose()
 

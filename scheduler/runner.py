@@ -18,8 +18,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from common.exit_codes import EXIT_FAILED
+from common.seoul import SEOUL
 from scheduler.config import Config
-from scheduler.jobs import SEOUL, Job
+from scheduler.jobs import Job
 from scheduler.notify import send
 from scheduler.report import Report, build_report, record
 
@@ -63,7 +65,7 @@ class Runner:
             with self._lock:
                 self._child = None
         if exit_code < 0:  # killed by a signal: the crawl's own code never ran
-            exit_code = 1
+            exit_code = EXIT_FAILED
         report = build_report(
             self.db_url,
             job.id,

@@ -32,8 +32,9 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Engine
 
 from archive import make_engine, upgrade
+from common.seoul import SEOUL
 from scheduler.config import Config
-from scheduler.jobs import SEOUL, Job
+from scheduler.jobs import Job
 from scheduler.report import Report
 from scheduler.runner import Runner
 

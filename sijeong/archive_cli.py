@@ -25,10 +25,11 @@ from archive.db import SUPPORTED_URLS, display_url
 from archive.refs import parse_when
 from archive.storage import Store
 from archive.views import run_json
+from common.exit_codes import EXIT_FAILED
 from sijeong import archive_output as output
 from sijeong.boards_cli import board_ref
 from sijeong.config import ENV_DB, db_url
-from sijeong.errors import EXIT_FAILED, UsageError
+from sijeong.errors import UsageError
 from sijeong.params import COUNT, ID
 from sijeong.printable import printable
 

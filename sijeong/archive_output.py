@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archive.models import CrawlRun
-from archive.timezone import SEOUL
+from archive import CrawlRun
 from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
+from common.seoul import SEOUL
 from crawler.origins import refusal
 from sijeong.printable import json_text, printable
 

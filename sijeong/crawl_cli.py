@@ -11,14 +11,16 @@ import click
 from rich.console import Console
 
 from archive.lock import CrawlLockHeld
+from common.exit_codes import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL
+from common.run_counts import RUN_COUNTS
 from crawler.agent import checked_user_agent
 from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, is_loopback
 from crawler.origins import checked_base_url
-from crawler.run import KINDS, CrawlOptions, CrawlResult, run_crawl
+from crawler.run import CrawlOptions, CrawlResult, run_crawl
 from sijeong.archive_cli import database_errors, db_option, progress_line
 from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
-from sijeong.errors import EXIT_LOCKED, UsageError
+from sijeong.errors import UsageError
 from sijeong.params import Seconds, Size, Slice, Whole
 from sijeong.printable import printable
 
@@ -296,9 +298,9 @@ def _report(result: CrawlResult, as_json: bool) -> None:
         return
     console = Console(highlight=False)
     for board_id, counts in result.per_board.items():
-        figures = ", ".join(f"{counts[k]} {k}" for k in KINDS if counts[k] or k in ("new",))
+        figures = ", ".join(f"{counts[k]} {k}" for k in RUN_COUNTS if counts[k] or k in ("new",))
         console.print(f"{board_id} {BOARDS[board_id].name}: {counts['listed']} listed, {figures}")
-    style = "green" if result.exit_code == 0 else "yellow" if result.exit_code == 6 else "red"
+    style = {EXIT_OK: "green", EXIT_PARTIAL: "yellow"}.get(result.exit_code, "red")
     console.print(
         f"run {result.run_id} [{style}]{result.status}[/] (exit {result.exit_code}): "
         f"{result.mode}, {result.requests} requests, {result.seconds:.1f} s"

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from common.exit_codes import EXIT_FAILED
 from replica import ReplicaServer, ReplicaState
 from sijeong.errors import UsageError
 from sijeong.params import Whole
@@ -32,7 +33,7 @@ _PLAIN = re.compile(r"[\w@%+=:,./-]+")
 
 
 class DemoFailed(click.ClickException):
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
 
 @click.command()

@@ -2,13 +2,7 @@
 
 import click
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_DRIFT = 3
-EXIT_LOCKED = 4
-EXIT_UNREACHABLE = 5
-EXIT_PARTIAL = 6
+from common.exit_codes import EXIT_USAGE
 
 
 class UsageError(click.ClickException):

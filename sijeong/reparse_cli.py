@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from archive.lock import CrawlLockHeld
+from common.exit_codes import EXIT_LOCKED
 from crawler.reparse import ReparseOptions, ReparseResult, reparse
 from sijeong.archive_cli import database_errors, db_option, progress_line, when_option
 from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
-from sijeong.errors import EXIT_LOCKED
 from sijeong.printable import printable
 
 

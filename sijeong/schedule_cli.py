@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.db import display_url
-from scheduler.config import TIMEZONE, ConfigError, load_config
-from scheduler.jobs import SEOUL, crontab, make_jobs, sijeong_command
+from common.seoul import SEOUL, TIMEZONE
+from scheduler.config import ConfigError, load_config
+from scheduler.jobs import crontab, make_jobs, sijeong_command
 from scheduler.once import run_due
 from scheduler.report import COUNTS
 from scheduler.runner import Runner

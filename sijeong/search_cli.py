@@ -9,11 +9,10 @@ from collections.abc import Sequence
 import click
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from archive import search as search_archive
+from archive import within_statement_timeout
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
 from sijeong.archive_cli import db_option, reading_session, when_option
@@ -143,18 +142,9 @@ def _caption_count(session: Session, parsed, **options) -> int | None:
         return count_archive(session, parsed, **options)
     if options.get("author") is not None:
         return None
-    try:
-        # A cancelled count rolls the savepoint back, and the timeout with it; a finished one
-        # sets it back itself (a released savepoint keeps what SET LOCAL did).
-        with session.begin_nested():
-            session.execute(text(f"SET LOCAL statement_timeout = {int(CAPTION_COUNT_MS)}"))
-            found = count_archive(session, parsed, **options)
-            session.execute(text("SET LOCAL statement_timeout TO DEFAULT"))
-            return found
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) != "57014":  # query_canceled: too slow
-            raise
-        return None
+    return within_statement_timeout(
+        session, CAPTION_COUNT_MS, lambda: count_archive(session, parsed, **options)
+    )
 
 
 def _print_table(

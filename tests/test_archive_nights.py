@@ -16,8 +16,8 @@ import pytest
 from crawl_support import ROOT, crawl
 
 from archive.copy import copy_archive
+from common.seoul import SEOUL
 from replica import ReplicaServer, ReplicaState
-from replica.state import SEOUL
 
 NOTICE = "BD_0000000022"
 

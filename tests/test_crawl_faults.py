@@ -339,10 +339,11 @@ def execute(db, sql: str) -> None:
     ],
 )
 def test_only_a_crawl_that_ran_to_its_end_is_ok(finish_reason, status, message):
-    from crawler.run import KINDS, CrawlResult, judge, stopped_early
+    from common.run_counts import RUN_COUNTS
+    from crawler.run import CrawlResult, judge, stopped_early
 
     result = CrawlResult(run_id=1, status="ok", exit_code=0, mode="full", boards=[NOTICE])
-    result.per_board = {NOTICE: {kind: 5 if kind == "new" else 0 for kind in KINDS}}
+    result.per_board = {NOTICE: {kind: 5 if kind == "new" else 0 for kind in RUN_COUNTS}}
     judged = judge(
         result,
         error=None,

@@ -9,11 +9,12 @@ from datetime import datetime
 
 import pytest
 
+from common.seoul import SEOUL
 from crawler.boards import BOARDS
 from crawler.items import Attachment, Photo
 from crawler.parsing import parse_list, parse_view
 from replica import render, render_bbs
-from replica.state import SEOUL, Post, ReplicaState
+from replica.state import Post, ReplicaState
 
 BASE = "http://127.0.0.1:8022"
 POSTS = 2000

@@ -20,7 +20,7 @@ import crawler.parsing.view as view
 from archive import make_engine
 from archive.lock import crawl_lock
 from archive.store import mark_status
-from archive.timezone import SEOUL
+from common.seoul import SEOUL
 from crawler.parsing.assemble import assemble_post
 from crawler.reparse import ReparseOptions, reparse
 from replica import ReplicaClient, ReplicaServer, ReplicaState

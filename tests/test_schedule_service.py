@@ -15,9 +15,10 @@ import pytest
 from crawl_support import ROOT, query
 from schedule_support import at, controlled_clock, settle
 
+from common.seoul import SEOUL
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 from scheduler.config import Config, load_config, parse_config
-from scheduler.jobs import SEOUL, make_jobs
+from scheduler.jobs import make_jobs
 from scheduler.report import Report
 from scheduler.service import Service
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from common.run_counts import RUN_COUNTS
+
 DUMP_SCHEMA_VERSION = "2"  # 2: attachments.declared_size
 
 # Frictionless field types; `json` fields are arrays (JSON text in CSV, SQLite and Parquet).
@@ -138,17 +140,7 @@ RUNS = Table(
         Field("exit_code", INTEGER, "Its exit code (see README)."),
         *(
             Field(name, INTEGER, f"How many posts (or requests) were {name}.")
-            for name in (
-                "requests",
-                "new",
-                "changed",
-                "unchanged",
-                "unlisted",
-                "deleted",
-                "restored",
-                "failed",
-                "errors",
-            )
+            for name in ("requests", *RUN_COUNTS, "errors")
         ),
         Field("software_version", STRING, "The sijeong version that ran it."),
     ),

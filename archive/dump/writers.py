@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from archive.dump.tables import ARRAY, DATETIME, INTEGER, Table
-from archive.timezone import SEOUL
+from common.seoul import SEOUL, TIMEZONE
 
 FORMATS = ("jsonl", "csv", "parquet", "sqlite")
 BATCH_ROWS = 2_000  # Parquet row groups and SQLite inserts; bodies make rows up to ~100 KB
@@ -141,7 +141,7 @@ def parquet_schema(table: Table) -> Any:
 
     types = {
         INTEGER: pa.int64(),
-        DATETIME: pa.timestamp("us", tz="Asia/Seoul"),
+        DATETIME: pa.timestamp("us", tz=TIMEZONE),
         ARRAY: pa.string(),  # JSON text: every reader can parse it; nested types vary by reader
     }
     return pa.schema(
