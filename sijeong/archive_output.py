@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich import box
@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archive.models import CrawlRun
-from archive.timezone import SEOUL
-from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
 from crawler.origins import refusal
 from sijeong.printable import json_text, printable
+
+if TYPE_CHECKING:  # the archive (SQLAlchemy) is imported by the commands that read it, not `boards`
+    from archive.models import CrawlRun
+    from archive.views import ChangeEntry, History, PostView, VersionDiff
 
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
 
@@ -40,6 +41,8 @@ def site_text(value: str | None, style: str = "") -> Text:
 
 def local(value: datetime | None, *, seconds: bool = False) -> str:
     """`2025-12-05 17:09` in Asia/Seoul; '' for None."""
+    from archive.timezone import SEOUL
+
     if value is None:
         return ""
     return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
@@ -140,6 +143,8 @@ RUN_COLUMNS = (
 
 
 def print_runs(runs: Sequence[CrawlRun]) -> None:
+    from archive.views import run_json
+
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for title, _ in RUN_COLUMNS:
         table.add_column(title, justify="left" if title in ("status", "mode") else "right")

@@ -23,7 +23,9 @@ SIJEONG = shutil.which("sijeong", path=str(Path(sys.executable).parent)) or "sij
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    context = click.Context(group)  # a lazy group imports each command when asked for it
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         yield (*prefix, name), command
         if isinstance(command, click.Group):
             yield from all_commands(command, (*prefix, name))
