@@ -27,6 +27,10 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("SIJEONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The one time limit of a test's subprocess: a guard against a hang, never a test of speed. Far
+# above any run seen: the longest subprocess, bench/chaos.py --quick, takes ~1½ min alone and
+# 4–5 min on two busy cores.
+HANG_SECONDS = 1800
 
 
 def _missing(reason: str):

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT, crawl
 
 from archive.copy import copy_archive
@@ -28,7 +29,7 @@ def cli_json(url, *args):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=60,
+        timeout=HANG_SECONDS,
         check=True,
     )
     return json.loads(done.stdout)

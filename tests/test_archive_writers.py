@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+from conftest import HANG_SECONDS, ROOT
 from sqlalchemy import create_engine, text
 
 from archive import upgrade
@@ -54,7 +54,7 @@ def writers(db_url: str, phase: str) -> list[list[str]]:
         )
         for _ in range(3)
     ]
-    outputs = [process.communicate(timeout=120) for process in processes]
+    outputs = [process.communicate(timeout=HANG_SECONDS) for process in processes]
     for process, (_, errors) in zip(processes, outputs, strict=True):
         assert (process.returncode, errors) == (0, "")
     return [out.split() for out, _ in outputs]

@@ -14,7 +14,7 @@ import click
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, fetch
+from conftest import HANG_SECONDS, ROOT, fetch
 
 from sijeong import __version__
 from sijeong.cli import cli
@@ -97,7 +97,7 @@ def test_replica_serves_3000_posts_over_300_pages(tmp_path):
         assert len(set(seqs)) == 3000
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=HANG_SECONDS)
     assert proc.returncode == 0, err
     assert "replica stopped" in out
 

@@ -11,6 +11,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import NOTICE, ROOT, crawl, query
 from hypothesis import given
 from hypothesis import strategies as st
@@ -140,7 +141,7 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=60,
+        timeout=HANG_SECONDS,
     )
     assert shown.returncode == 0, shown.stderr
     lines = [line.rstrip() for line in shown.stdout.splitlines()]
@@ -351,7 +352,7 @@ def test_a_distributed_crawl_refuses_them_too(tmp_path, site, elsewhere, redis_p
     argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--json", "--db", f"sqlite:///{db}"]
     argv += ["--distributed", "--redis", REDIS_URL, "--redis-prefix", prefix]
     argv += ["--base-url", site.url, "--delay", "0"]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=HANG_SECONDS)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (other_host.requests, other_port.requests) == ([], [])
     files, images = version(db, seq)

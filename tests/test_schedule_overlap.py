@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import HANG_SECONDS
 from crawl_support import ROOT
 
 
@@ -15,7 +16,7 @@ def test_three_contested_trials_never_overlap():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=HANG_SECONDS,
     )
     last = done.stdout.strip().splitlines()[-1]
     assert done.returncode == 0, done.stdout + done.stderr
