@@ -28,6 +28,8 @@ SEOUL = ZoneInfo("Asia/Seoul")
 BOARD = "BD_0000000022"
 NIGHT_1 = datetime(2025, 12, 5, 9, 0, tzinfo=UTC)  # 18:00 in Seoul
 DAY = timedelta(days=1)
+# The PostgreSQL case of a test that runs on both: a database of its own on the server, so slow.
+POSTGRES = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def post_url(seq: int, board_id: str = BOARD) -> str:
@@ -107,7 +109,7 @@ def new_run(session: Session, at: datetime = NIGHT_1, mode: str = "incremental")
     return start_run(session, mode=mode, boards=[BOARD], started_at=at, software_version="0.1.0")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=POSTGRES)])
 def db_url(request, tmp_path) -> str:
     """An archive URL (not created yet): an SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":

@@ -39,6 +39,18 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
+POSTGRES_FIXTURES = {"pg_url", "pg_module_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the PostgreSQL server is `postgres` and `slow`: it creates and drops a database
+    of its own (a few seconds on a busy machine). The fast tier runs the same tests on SQLite."""
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not (REFERENCE_DIR / "list_BD_0000000022_page1.html").is_file():

@@ -20,6 +20,8 @@ from archive.copy import copy_archive
 from replica import ReplicaServer, ReplicaState
 from replica.state import SEOUL
 
+pytestmark = pytest.mark.slow  # nights of subprocess crawls
+
 NOTICE = "BD_0000000022"
 
 

@@ -7,10 +7,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from conftest import HANG_SECONDS
 from crawl_support import ROOT
 
 from replica import ReplicaServer, ReplicaState
+
+pytestmark = pytest.mark.slow  # readers in subprocesses during a subprocess crawl
 
 READER = textwrap.dedent(
     """

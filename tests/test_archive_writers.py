@@ -13,10 +13,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import HANG_SECONDS, ROOT
 from sqlalchemy import create_engine, text
 
 from archive import upgrade
+
+pytestmark = pytest.mark.slow  # writers in subprocesses
 
 pytest_plugins = ["archive_fixtures"]  # db_url: SQLite, then PostgreSQL
 

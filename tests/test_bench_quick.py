@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import HANG_SECONDS
+
+pytestmark = pytest.mark.slow  # runs benches
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -66,6 +66,7 @@ def test_default_archive_path_follows_xdg(monkeypatch, tmp_path):
     assert db_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
+@pytest.mark.slow  # a replica in a subprocess, 300 pages fetched
 def test_replica_serves_3000_posts_over_300_pages(tmp_path):
     """`sijeong replica --posts 3000` as a user runs it: every post on one of 300 pages of 10."""
     proc = subprocess.Popen(

@@ -10,8 +10,11 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import HANG_SECONDS
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs the crash-safety bench
 
 
 def test_four_sigkills_lose_nothing_and_match_the_uninterrupted_crawl():

@@ -22,7 +22,7 @@ from crawler.distributed import worker_name
 from replica import ReplicaServer, ReplicaState
 from replica.state import ReplicaBoard
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 GWANGJU = ("BD_0000000022", "BD_0000000027")
 MERGED = "JG_0000000022"

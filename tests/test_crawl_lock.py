@@ -15,6 +15,8 @@ from crawl_support import NOTICE, ROOT, archived_seqs, board_requests, crawl, qu
 from archive.lock import CrawlLockHeld, crawl_lock, lock_path
 from replica import ReplicaServer, ReplicaState
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 
 def test_a_second_crawl_exits_4_naming_the_holder(tmp_path):
     db = tmp_path / "archive.sqlite3"

@@ -12,6 +12,8 @@ from crawl_support import NOTICE, archived_seqs, board_requests, crawl, query
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 from sijeong.cli import cli
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 KEYS = [
     "run_id",
     "status",

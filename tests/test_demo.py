@@ -6,8 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import HANG_SECONDS
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs `sijeong demo` (crawls) in a subprocess
 
 
 def test_the_demo_runs_the_whole_pipeline_offline_and_says_where_everything_is(tmp_path):

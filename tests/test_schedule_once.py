@@ -17,6 +17,8 @@ from scheduler.config import Config
 from scheduler.jobs import make_jobs
 from scheduler.once import due_jobs, previous_fire
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 SEOUL = ZoneInfo("Asia/Seoul")
 
 

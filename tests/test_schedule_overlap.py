@@ -6,8 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import HANG_SECONDS
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs the overlap bench
 
 
 def test_three_contested_trials_never_overlap():
