@@ -7,6 +7,7 @@ absent; under CI (`CI=true`) a missing service fails instead, so CI never passes
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -49,6 +50,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_data_home(tmp_path_factory) -> Iterator[Path]:
+    """$XDG_DATA_HOME for the session, so no test (nor its subprocesses) writes under the user's
+    ~/.local/share: an archive or store a test does not place lands here, and fails the test."""
+    home = tmp_path_factory.mktemp("xdg-data-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def nothing_in_the_default_data_dir(user_data_home) -> Iterator[None]:
+    """A test keeps its archive and its store in its own temporary directory: whatever it leaves
+    in the default place (sijeong's data dir, where a PostgreSQL archive's store goes unless
+    SIJEONG_STORE says otherwise) fails it."""
+    yield
+    default = user_data_home / "sijeong"
+    left = sorted(str(path.relative_to(user_data_home)) for path in default.glob("*/*"))[:3]
+    if default.exists():
+        shutil.rmtree(default)  # so that only the test that wrote it fails
+        pytest.fail(f"the test wrote outside its temporary directory: $XDG_DATA_HOME/{left}")
 
 
 @pytest.fixture(scope="session")

@@ -86,14 +86,16 @@ def archived_seqs_safely(db) -> set[int]:
         return set()
 
 
-def test_a_crawl_into_postgresql(pg_url):
+def test_a_crawl_into_postgresql(pg_url, tmp_path):
+    env = os.environ | {"SIJEONG_STORE": str(tmp_path / "store")}  # not the user's data dir
     with ReplicaServer(ReplicaState(posts_per_board=25, seed=2, count_views=False)) as site:
         argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--json", "--delay", "0"]
         argv += ["--base-url", site.url, "--db", pg_url]
-        run = dict(cwd=ROOT, capture_output=True, text=True, timeout=HANG_SECONDS)
+        run = dict(cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_SECONDS)
         first = subprocess.run(argv, **run)
         assert first.returncode == 0, first.stderr
         assert '"new": 25' in first.stdout.splitlines()[-1]
+        assert (tmp_path / "store" / "warc").is_dir()
         again = subprocess.run(argv, **run)
         assert again.returncode == 0, again.stderr
         assert '"new": 0' in again.stdout.splitlines()[-1]
