@@ -41,14 +41,19 @@ def _missing(reason: str):
 
 
 POSTGRES_FIXTURES = {"pg_url", "pg_module_url"}
+CRAWL_FIXTURES = {"crawled"}  # an archive made by subprocess crawls of the replica
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test on the PostgreSQL server is `postgres` and `slow`: it creates and drops a database
-    of its own (a few seconds on a busy machine). The fast tier runs the same tests on SQLite."""
+    of its own (a few seconds on a busy machine). The fast tier runs the same tests on SQLite.
+    A test on a `crawled` archive (directly or through a fixture built on it) is `slow` too."""
     for item in items:
-        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))  # with the fixtures they use
+        if POSTGRES_FIXTURES & fixtures:
             item.add_marker(pytest.mark.postgres)
+            item.add_marker(pytest.mark.slow)
+        if CRAWL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
 
 

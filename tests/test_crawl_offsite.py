@@ -104,6 +104,7 @@ def run_stats(db) -> dict:
     return json.loads(query(db, "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0][0])
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, site, elsewhere):
     other_host, other_port = elsewhere
     seq = plant(site, elsewhere)
@@ -151,6 +152,7 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
     assert "photo       다른 포트 (not fetched: off-site)" in lines
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_links_with_userinfo_are_refused_never_requested(tmp_path, site, elsewhere):
     """`site@other` goes to other, and `name@site` is not a link the site gives: both refused,
     whatever host the userinfo names."""
@@ -180,6 +182,7 @@ def test_links_with_userinfo_are_refused_never_requested(tmp_path, site, elsewhe
     assert {e["reason"] for e in refused["examples"]} == {"userinfo (a name@ before the host)"}
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_unreadable_file_links_are_refused_and_the_post_is_kept(tmp_path, site):
     """Links `urllib.parse` cannot read (brackets that do not close, a port past 65535, no
     host) are refused links, like any off the site: their page is archived, exit 0."""
@@ -211,6 +214,7 @@ def test_unreadable_file_links_are_refused_and_the_post_is_kept(tmp_path, site):
     ]
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_path, site):
     """A file link that is not http(s) at all is a bad page (the parser's BadLink): that page's
     failure, exit 6, the rest archived; nothing is requested for it."""
@@ -339,6 +343,7 @@ def test_the_middleware_comes_first_before_robots_txt():
     assert "crawler.middlewares.StrictRobotsTxtMiddleware" in chain[1:]
 
 
+@pytest.mark.slow  # subprocess crawls
 @pytest.mark.redis
 def test_a_distributed_crawl_refuses_them_too(tmp_path, site, elsewhere, redis_prefix):
     """The coordinator alone (a worker of its own crawl), with both replica hosts' boards allowed:

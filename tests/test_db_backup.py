@@ -83,6 +83,7 @@ def test_a_backup_is_a_checked_copy_of_the_archive_and_its_store(crawled, tmp_pa
     assert tree(target.with_suffix(".store")) == tree(archive.with_suffix(".store"))
 
 
+@pytest.mark.slow  # a subprocess crawl
 def test_a_backup_taken_while_a_crawl_writes_passes_db_check(tmp_path):
     """A full crawl of 600 posts in a subprocess; the backup (and a check of the archive
     itself) run midway and end before it."""

@@ -163,6 +163,7 @@ def test_the_service_never_runs_two_crawls_at_once(archive, monkeypatch):
     assert sorted(runs) == ["crawl-incremental", "crawl-verify"] and overlaps == [0]
 
 
+@pytest.mark.slow  # the service and its crawl in subprocesses
 def test_sigterm_stops_the_service_and_its_crawl_cleanly(tmp_path, archive, monkeypatch):
     """The real `sijeong schedule` process: a run missed while it was down starts at once
     (kept in the job store), SIGTERM stops the crawl mid-way (recorded interrupted), exit 0."""
@@ -207,6 +208,7 @@ def test_sigterm_stops_the_service_and_its_crawl_cleanly(tmp_path, archive, monk
     assert 5 <= query(db, "SELECT count(*) FROM posts")[0][0] < 200
 
 
+@pytest.mark.slow  # a child process that lives 3 s
 def test_a_crawl_is_signalled_once_however_often_the_runner_is_stopped(tmp_path):
     """The signal handler and the shutdown after it both stop the runner. Found under load:
     the crawl got both SIGTERMs, and Scrapy takes the second as "stop now" — the run was
