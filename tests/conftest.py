@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
+from hypothesis import settings
 
 from replica import ReplicaServer, ReplicaState
 
@@ -39,6 +40,11 @@ def _missing(reason: str):
         pytest.fail(f"{reason} (CI must run these tests: .ci/run starts the services)")
     pytest.skip(reason)
 
+
+# Hypothesis fails an example that takes over 200 ms by default: a wall-clock limit that a busy
+# machine breaks. Examples are judged by their outcome only.
+settings.register_profile("sijeong", deadline=None)
+settings.load_profile("sijeong")
 
 POSTGRES_FIXTURES = {"pg_url", "pg_module_url"}
 CRAWL_FIXTURES = {"crawled"}  # an archive made by subprocess crawls of the replica
