@@ -115,8 +115,9 @@ def test_one_bad_post_is_that_posts_failure_and_the_night_goes_on(
     assert f"seq={target}" in failure["url"] and failure["reason"].startswith(reason)
 
 
-def test_a_view_count_beyond_int4_is_stored_on_postgresql(tmp_path, site, pg_url):
+def test_a_view_count_beyond_int4_is_stored_on_postgresql(tmp_path, site, pg_url, monkeypatch):
     """Found by an attacker: 3,000,000,000 views overflowed PostgreSQL's integer, exit 1."""
+    monkeypatch.setenv("SIJEONG_STORE", str(tmp_path / "store"))  # not the user's data dir
     target = site.state.seqs(NOTICE)[-1]
     site.state.edit_post(NOTICE, target, view_count=3_000_000_000)
     result = crawl(pg_url, site.url)
