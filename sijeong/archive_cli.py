@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich import box
@@ -18,9 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive import ArchiveError, check_schema, make_engine, queries, reindex
 from archive import upgrade as upgrade_archive
-from archive.backup import backup_archive
 from archive.check import CheckReport, check_archive, counted
-from archive.copy import CopyFailed, CopyMismatch, CopyResult, copy_archive
 from archive.db import SUPPORTED_URLS, display_url
 from archive.refs import parse_when
 from archive.storage import Store
@@ -32,6 +31,9 @@ from sijeong.config import ENV_DB, db_url
 from sijeong.errors import UsageError
 from sijeong.params import COUNT, ID
 from sijeong.printable import printable
+
+if TYPE_CHECKING:
+    from archive.copy import CopyResult
 
 db_option = click.option(
     "--db",
@@ -381,6 +383,8 @@ def backup_command(path: Path, db: str | None) -> None:
     Example:
         sijeong db backup /backup/sijeong-2026-11-24.sqlite3
     """
+    from archive.backup import backup_archive  # db commands' modules load when they run
+
     url = db_url(db)
     with database_errors(url):
         try:
@@ -439,6 +443,8 @@ def copy_command(to: str, to_store: Path | None, db: str | None) -> None:
         sijeong db copy --db postgresql+psycopg://sijeong@127.0.0.1/sijeong \\
             --to sqlite:////srv/sijeong/archive.sqlite3
     """
+    from archive.copy import CopyFailed, CopyMismatch, copy_archive
+
     url = db_url(db)
     with (
         database_errors(url),

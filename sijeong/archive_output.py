@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich import box
@@ -12,11 +12,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archive import CrawlRun
-from archive.views import ChangeEntry, History, PostView, VersionDiff, run_json
 from common.seoul import SEOUL
 from crawler.origins import refusal
 from sijeong.printable import json_text, printable
+
+if TYPE_CHECKING:  # the archive (SQLAlchemy) is imported by the commands that read it, not `boards`
+    from archive import CrawlRun
+    from archive.views import ChangeEntry, History, PostView, VersionDiff
 
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
 
@@ -149,6 +151,8 @@ RUN_COLUMNS = (
 
 
 def print_runs(runs: Sequence[CrawlRun]) -> None:
+    from archive.views import run_json
+
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for title, _ in RUN_COLUMNS:
         table.add_column(title, justify="left" if title in ("status", "mode") else "right")

@@ -1,25 +1,67 @@
 """The `sijeong` command: one entry point composing the crawler, the archive and the scheduler.
 
 Commands are thin: they parse options, call one function of a package, and report.
+
+A command's module is imported only when that command runs (or when help lists it): `crawl`
+needs Scrapy and Twisted, `schedule` APScheduler, the archive commands SQLAlchemy, and importing
+them all took ~1.1 s before any command started — for `sijeong --version` too.
+`tests/test_cli_startup.py` checks which modules each read command imports.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import click
 
 from sijeong import __version__
-from sijeong.archive_cli import changes, db_group, diff, history, runs, show
-from sijeong.boards_cli import boards
-from sijeong.crawl_cli import crawl
-from sijeong.demo_cli import demo
-from sijeong.dump_cli import dump_command
-from sijeong.reparse_cli import reparse_command
-from sijeong.replica_cli import replica
-from sijeong.schedule_cli import schedule_command
-from sijeong.search_cli import search
+
+# name → "module:attribute" of each command.
+COMMANDS = {
+    "crawl": "sijeong.crawl_cli:crawl",
+    "replica": "sijeong.replica_cli:replica",
+    "show": "sijeong.archive_cli:show",
+    "history": "sijeong.archive_cli:history",
+    "diff": "sijeong.archive_cli:diff",
+    "changes": "sijeong.archive_cli:changes",
+    "runs": "sijeong.archive_cli:runs",
+    "db": "sijeong.archive_cli:db_group",
+    "search": "sijeong.search_cli:search",
+    "reparse": "sijeong.reparse_cli:reparse_command",
+    "dump": "sijeong.dump_cli:dump_command",
+    "demo": "sijeong.demo_cli:demo",
+    "schedule": "sijeong.schedule_cli:schedule_command",
+    "boards": "sijeong.boards_cli:boards",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group that imports a command's module when the command is asked for (click's
+    documented pattern: https://click.palletsprojects.com/en/stable/complex/#lazily-loading-subcommands)."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = self.lazy_commands[cmd_name].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command) or command.name != cmd_name:
+            raise RuntimeError(f"{self.lazy_commands[cmd_name]} is not the command {cmd_name!r}")
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="sijeong")
 def cli() -> None:
     """Archive of the Gwangju city government's 시정소식 board (www.gwangju.go.kr).
@@ -28,22 +70,6 @@ def cli() -> None:
     Example:
         sijeong replica --posts 3000          # serve the offline stand-in site
     """
-
-
-cli.add_command(crawl)
-cli.add_command(replica)
-cli.add_command(show)
-cli.add_command(history)
-cli.add_command(diff)
-cli.add_command(changes)
-cli.add_command(runs)
-cli.add_command(db_group)
-cli.add_command(search)
-cli.add_command(reparse_command)
-cli.add_command(dump_command)
-cli.add_command(demo)
-cli.add_command(schedule_command)
-cli.add_command(boards)
 
 
 def main() -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,12 +24,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from archive import finish_run, make_engine, start_run, store_post, upgrade
+from archive.db import sqlite_path
 from crawler.items import Attachment, ListingRow, ParsedPost, Photo
 
 SEOUL = ZoneInfo("Asia/Seoul")
 BOARD = "BD_0000000022"
 NIGHT_1 = datetime(2025, 12, 5, 9, 0, tzinfo=UTC)  # 18:00 in Seoul
 DAY = timedelta(days=1)
+# The PostgreSQL case of a test that runs on both: a database of its own on the server, so slow.
+POSTGRES = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def post_url(seq: int, board_id: str = BOARD) -> str:
@@ -107,7 +112,7 @@ def new_run(session: Session, at: datetime = NIGHT_1, mode: str = "incremental")
     return start_run(session, mode=mode, boards=[BOARD], started_at=at, software_version="0.1.0")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=POSTGRES)])
 def db_url(request, tmp_path) -> str:
     """An archive URL (not created yet): an SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
@@ -115,10 +120,23 @@ def db_url(request, tmp_path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """An SQLite archive migrated to the head once a session; `archive` copies it (a migration
+    costs ~0.1 s of CPU, and some 200 tests of the fast tier start from a fresh archive)."""
+    path = tmp_path_factory.mktemp("migrated") / "archive.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def archive(db_url) -> Iterator[Engine]:
+def archive(db_url, request) -> Iterator[Engine]:
     """An engine on a freshly migrated archive."""
-    upgrade(db_url)
+    path = sqlite_path(db_url)
+    if path is None:
+        upgrade(db_url)
+    else:
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
     engine = make_engine(db_url)
     yield engine
     engine.dispose()

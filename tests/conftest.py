@@ -7,6 +7,7 @@ absent; under CI (`CI=true`) a missing service fails instead, so CI never passes
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
+from hypothesis import settings
 
 from replica import ReplicaServer, ReplicaState
 
@@ -27,12 +29,61 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("SIJEONG_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The one time limit of a test's subprocess: a guard against a hang, never a test of speed. Far
+# above any run seen: the longest subprocess, bench/chaos.py --quick, takes ~1½ min alone and
+# 4–5 min on two busy cores.
+HANG_SECONDS = 1800
 
 
 def _missing(reason: str):
     if IN_CI:
         pytest.fail(f"{reason} (CI must run these tests: .ci/run starts the services)")
     pytest.skip(reason)
+
+
+# Hypothesis fails an example that takes over 200 ms by default: a wall-clock limit that a busy
+# machine breaks. Examples are judged by their outcome only.
+settings.register_profile("sijeong", deadline=None)
+settings.load_profile("sijeong")
+
+POSTGRES_FIXTURES = {"pg_url", "pg_module_url"}
+CRAWL_FIXTURES = {"crawled"}  # an archive made by subprocess crawls of the replica
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the PostgreSQL server is `postgres` and `slow`: it creates and drops a database
+    of its own (a few seconds on a busy machine). The fast tier runs the same tests on SQLite.
+    A test on a `crawled` archive (directly or through a fixture built on it) is `slow` too."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))  # with the fixtures they use
+        if POSTGRES_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.postgres)
+            item.add_marker(pytest.mark.slow)
+        if CRAWL_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_data_home(tmp_path_factory) -> Iterator[Path]:
+    """$XDG_DATA_HOME for the session, so no test (nor its subprocesses) writes under the user's
+    ~/.local/share: an archive or store a test does not place lands here, and fails the test."""
+    home = tmp_path_factory.mktemp("xdg-data-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def nothing_in_the_default_data_dir(user_data_home) -> Iterator[None]:
+    """A test keeps its archive and its store in its own temporary directory: whatever it leaves
+    in the default place (sijeong's data dir, where a PostgreSQL archive's store goes unless
+    SIJEONG_STORE says otherwise) fails it."""
+    yield
+    default = user_data_home / "sijeong"
+    left = sorted(str(path.relative_to(user_data_home)) for path in default.glob("*/*"))[:3]
+    if default.exists():
+        shutil.rmtree(default)  # so that only the test that wrote it fails
+        pytest.fail(f"the test wrote outside its temporary directory: $XDG_DATA_HOME/{left}")
 
 
 @pytest.fixture(scope="session")

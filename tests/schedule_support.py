@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import apscheduler.executors.base
 import apscheduler.schedulers.base
+from conftest import HANG_SECONDS
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -48,7 +49,7 @@ def controlled_clock(monkeypatch, start: datetime) -> Iterator[Clock]:
     yield clock
 
 
-def settle(service, timeout: float = 120.0) -> None:
+def settle(service, timeout: float = HANG_SECONDS) -> None:
     """Wake the service's scheduler at the clock's time and wait until nothing due is left to
     run: every job's next run is in the future and no run is in progress."""
     scheduler = service.scheduler

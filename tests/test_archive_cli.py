@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from archive_fixtures import BRIEFING, NOTICE
+from archive_fixtures import BRIEFING, NOTICE, POSTGRES
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
@@ -296,7 +296,7 @@ def test_a_bad_database_url_is_a_usage_error():
     )
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=POSTGRES)])
 def test_db_upgrade_creates_the_archive_then_finds_it_current(
     backend, request, tmp_path, monkeypatch
 ):

@@ -15,11 +15,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 from archive_fixtures import NIGHT_1, make_post
 from conftest import ROOT
 from sqlalchemy.orm import Session
 
 from archive import make_engine, store_post, upgrade
+
+pytestmark = pytest.mark.slow  # a writer and readers in subprocesses for seconds
 
 pytest_plugins = ["archive_fixtures"]  # db_url: SQLite, then PostgreSQL
 

@@ -13,11 +13,14 @@ import sys
 from datetime import datetime
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT, crawl
 
 from archive.copy import copy_archive
 from common.seoul import SEOUL
 from replica import ReplicaServer, ReplicaState
+
+pytestmark = pytest.mark.slow  # nights of subprocess crawls
 
 NOTICE = "BD_0000000022"
 
@@ -28,7 +31,7 @@ def cli_json(url, *args):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=60,
+        timeout=HANG_SECONDS,
         check=True,
     )
     return json.loads(done.stdout)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from archive_fixtures import NIGHT_1, SEOUL, make_post
+from archive_fixtures import NIGHT_1, POSTGRES, SEOUL, make_post
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -27,7 +27,7 @@ EDITS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=POSTGRES)])
 def engine(request, tmp_path_factory) -> Iterator[Engine]:
     """The module's archive (each example stores posts of its own): SQLite, then PostgreSQL."""
     if request.param == "sqlite":

@@ -35,9 +35,12 @@ def _can_bind_mount() -> bool:
     return done.returncode == 0
 
 
-pytestmark = pytest.mark.skipif(
-    not _can_bind_mount(), reason="needs root, setpriv and unshare to run as another user"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not _can_bind_mount(), reason="needs root, setpriv and unshare to run as another user"
+    ),
+    pytest.mark.slow,  # every command in a subprocess as another user
+]
 
 
 @pytest.fixture

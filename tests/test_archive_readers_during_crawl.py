@@ -7,9 +7,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT
 
 from replica import ReplicaServer, ReplicaState
+
+pytestmark = pytest.mark.slow  # readers in subprocesses during a subprocess crawl
 
 READER = textwrap.dedent(
     """
@@ -74,10 +78,10 @@ def test_readers_never_fail_while_a_full_crawl_writes(tmp_path):
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=HANG_SECONDS,
         )
         stop.touch()
-        out, err = reader.communicate(timeout=120)
+        out, err = reader.communicate(timeout=HANG_SECONDS)
     assert crawl.returncode == 0, crawl.stderr
     assert json.loads(crawl.stdout.splitlines()[-1])["new"] == 400
     report = json.loads(out.splitlines()[-1])

@@ -13,10 +13,13 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+import pytest
+from conftest import HANG_SECONDS, ROOT
 from sqlalchemy import create_engine, text
 
 from archive import upgrade
+
+pytestmark = pytest.mark.slow  # writers in subprocesses
 
 pytest_plugins = ["archive_fixtures"]  # db_url: SQLite, then PostgreSQL
 
@@ -54,7 +57,7 @@ def writers(db_url: str, phase: str) -> list[list[str]]:
         )
         for _ in range(3)
     ]
-    outputs = [process.communicate(timeout=120) for process in processes]
+    outputs = [process.communicate(timeout=HANG_SECONDS) for process in processes]
     for process, (_, errors) in zip(processes, outputs, strict=True):
         assert (process.returncode, errors) == (0, "")
     return [out.split() for out, _ in outputs]

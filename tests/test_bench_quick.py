@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from conftest import HANG_SECONDS
+
+pytestmark = pytest.mark.slow  # runs benches
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -15,7 +20,7 @@ def summary_line(bench: str) -> str:
         [sys.executable, str(ROOT / "bench" / bench), "--quick"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_SECONDS,
         cwd=ROOT,
     )
     lines = done.stdout.strip().splitlines()

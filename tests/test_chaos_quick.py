@@ -7,7 +7,10 @@ import re
 import subprocess
 import sys
 
+import pytest
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs the chaos bench
 
 SUMMARY = re.compile(r"^faults (\d+) \(kill -9 (\d+)\) \| (.*)$")
 

@@ -14,7 +14,7 @@ import click
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, fetch
+from conftest import HANG_SECONDS, ROOT, fetch
 
 from sijeong import __version__
 from sijeong.cli import cli
@@ -23,7 +23,9 @@ SIJEONG = shutil.which("sijeong", path=str(Path(sys.executable).parent)) or "sij
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    context = click.Context(group)  # a lazy group imports each command when asked for it
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         yield (*prefix, name), command
         if isinstance(command, click.Group):
             yield from all_commands(command, (*prefix, name))
@@ -64,6 +66,7 @@ def test_default_archive_path_follows_xdg(monkeypatch, tmp_path):
     assert db_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
+@pytest.mark.slow  # a replica in a subprocess, 300 pages fetched
 def test_replica_serves_3000_posts_over_300_pages(tmp_path):
     """`sijeong replica --posts 3000` as a user runs it: every post on one of 300 pages of 10."""
     proc = subprocess.Popen(
@@ -95,7 +98,7 @@ def test_replica_serves_3000_posts_over_300_pages(tmp_path):
         assert len(set(seqs)) == 3000
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=HANG_SECONDS)
     assert proc.returncode == 0, err
     assert "replica stopped" in out
 

@@ -80,6 +80,7 @@ def test_site_text_reaches_the_output_escaped(hostile_archive, args):
     assert _controls(result.stderr) == []
 
 
+@pytest.mark.slow  # a subprocess per command
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
 def test_site_text_reaches_a_pipe_escaped(hostile_archive, args):
     done = subprocess.run(

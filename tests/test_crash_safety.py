@@ -10,7 +10,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs the crash-safety bench
 
 
 def test_four_sigkills_lose_nothing_and_match_the_uninterrupted_crawl():
@@ -19,7 +23,7 @@ def test_four_sigkills_lose_nothing_and_match_the_uninterrupted_crawl():
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=600,
+        timeout=HANG_SECONDS,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout.splitlines()[0])

@@ -29,6 +29,7 @@ def failures(db) -> list[dict]:
     return json.loads(stats)["failures"]
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_an_unlisted_post_answering_a_permission_alert_is_never_deleted(tmp_path, site):
     """Found by an attacker: `alert('접근 권한이 없습니다.')` + history.back() counted as "no such
     post"; two runs deleted a live post with exit 0. It is a failed page on every run."""
@@ -54,6 +55,7 @@ def with_files(site) -> int:
     return next(p.seq for p in site.state.listing(NOTICE) if p.attachments)
 
 
+@pytest.mark.slow  # subprocess crawls
 @pytest.mark.parametrize("control", ["\x01", "\x0b", "\x1b"])
 def test_a_control_character_in_a_list_cell_is_no_failure(tmp_path, site, control):
     """Found by an attacker: lxml refused the character, and the run stopped, exit 1."""
@@ -66,6 +68,7 @@ def test_a_control_character_in_a_list_cell_is_no_failure(tmp_path, site, contro
     assert writer == ("시민소통과 담당" if control == "\x0b" else "시민소통과담당")
 
 
+@pytest.mark.slow  # subprocess crawls
 @pytest.mark.parametrize("control", ["\x07", "\x0c"])
 def test_a_control_character_next_to_a_comment_in_a_body_is_no_failure(tmp_path, site, control):
     db = tmp_path / "archive.sqlite3"
@@ -81,6 +84,7 @@ def test_a_control_character_next_to_a_comment_in_a_body_is_no_failure(tmp_path,
     assert text.startswith("알림 본문\n" if control == "\x0c" else "알림본문\n")
 
 
+@pytest.mark.slow  # subprocess crawls
 @pytest.mark.parametrize(
     "old, new, count, reason",
     [
@@ -111,8 +115,9 @@ def test_one_bad_post_is_that_posts_failure_and_the_night_goes_on(
     assert f"seq={target}" in failure["url"] and failure["reason"].startswith(reason)
 
 
-def test_a_view_count_beyond_int4_is_stored_on_postgresql(tmp_path, site, pg_url):
+def test_a_view_count_beyond_int4_is_stored_on_postgresql(tmp_path, site, pg_url, monkeypatch):
     """Found by an attacker: 3,000,000,000 views overflowed PostgreSQL's integer, exit 1."""
+    monkeypatch.setenv("SIJEONG_STORE", str(tmp_path / "store"))  # not the user's data dir
     target = site.state.seqs(NOTICE)[-1]
     site.state.edit_post(NOTICE, target, view_count=3_000_000_000)
     result = crawl(pg_url, site.url)

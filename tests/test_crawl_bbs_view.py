@@ -8,6 +8,8 @@ from crawl_support import archived_seqs, crawl, query
 
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 BOARD = "M7116"
 
 

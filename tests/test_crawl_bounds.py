@@ -12,6 +12,8 @@ from crawl_support import NOTICE, archived_seqs, board_requests, crawl, query
 from crawler.spiders.board import list_page_ceiling
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 POSTS = 30
 
 

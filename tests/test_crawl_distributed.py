@@ -23,7 +23,7 @@ from crawler.distributed import worker_name
 from replica import ReplicaServer, ReplicaState
 from replica.state import BOARDS as REPLICA_BOARDS
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 GWANGJU = ("BD_0000000022", "BD_0000000027")
 JEONNAM = "M7116"  # 전라남도 보도자료: another site, another skin family and URL family

@@ -26,6 +26,8 @@ from replica.server import ReplicaServer
 from replica.state import ReplicaState
 from sijeong.cli import cli
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 
 @pytest.fixture
 def quiet_site():

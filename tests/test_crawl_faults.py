@@ -19,6 +19,8 @@ from crawler.settings import USER_AGENT
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 from replica.client import ReplicaError
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 
 @pytest.fixture
 def site():

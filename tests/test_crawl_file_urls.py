@@ -13,6 +13,8 @@ from crawl_support import NOTICE, crawl, query
 from replica import ReplicaServer, ReplicaState
 from replica.state import Attachment, Photo
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 
 @pytest.fixture
 def site():

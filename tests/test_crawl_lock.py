@@ -9,10 +9,13 @@ import sys
 import time
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import NOTICE, ROOT, archived_seqs, board_requests, crawl, query
 
 from archive.lock import CrawlLockHeld, crawl_lock, lock_path
 from replica import ReplicaServer, ReplicaState
+
+pytestmark = pytest.mark.slow  # subprocess crawls
 
 
 def test_a_second_crawl_exits_4_naming_the_holder(tmp_path):
@@ -58,8 +61,8 @@ def test_a_killed_full_crawl_resumes_without_refetching(tmp_path):
         first = subprocess.Popen(
             argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + HANG_SECONDS  # a hang guard: 40 posts take seconds
+        while time.monotonic() < deadline and first.poll() is None:
             if db.exists() and len(archived_seqs_safely(db)) >= 40:
                 break
             time.sleep(0.1)
@@ -83,14 +86,17 @@ def archived_seqs_safely(db) -> set[int]:
         return set()
 
 
-def test_a_crawl_into_postgresql(pg_url):
+def test_a_crawl_into_postgresql(pg_url, tmp_path):
+    env = os.environ | {"SIJEONG_STORE": str(tmp_path / "store")}  # not the user's data dir
     with ReplicaServer(ReplicaState(posts_per_board=25, seed=2, count_views=False)) as site:
         argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--json", "--delay", "0"]
         argv += ["--base-url", site.url, "--db", pg_url]
-        first = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        run = dict(cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_SECONDS)
+        first = subprocess.run(argv, **run)
         assert first.returncode == 0, first.stderr
         assert '"new": 25' in first.stdout.splitlines()[-1]
-        again = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert (tmp_path / "store" / "warc").is_dir()
+        again = subprocess.run(argv, **run)
         assert again.returncode == 0, again.stderr
         assert '"new": 0' in again.stdout.splitlines()[-1]
 
@@ -101,11 +107,15 @@ def test_sigterm_stops_the_crawl_and_the_ledger_says_so(tmp_path):
         argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--json", "--delay", "0.05"]
         argv += ["--base-url", site.url, "--db", f"sqlite:///{db}"]
         running = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(archived_seqs_safely(db)) < 5:
+        deadline = time.monotonic() + HANG_SECONDS  # a hang guard: 5 posts take seconds
+        while (
+            time.monotonic() < deadline
+            and running.poll() is None
+            and len(archived_seqs_safely(db)) < 5
+        ):
             time.sleep(0.05)
         running.send_signal(signal.SIGTERM)
-        stdout, _ = running.communicate(timeout=60)
+        stdout, _ = running.communicate(timeout=HANG_SECONDS)
         assert running.returncode == 1
         assert b'"status": "interrupted"' in stdout.splitlines()[-1]
         assert query(db, "SELECT status, exit_code FROM crawl_runs") == [("interrupted", 1)]

@@ -13,6 +13,8 @@ from crawl_support import FAMILIES, NOTICE, archived_seqs, board_requests, crawl
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 from sijeong.cli import cli
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 KEYS = [
     "run_id",
     "status",

@@ -11,6 +11,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import NOTICE, ROOT, crawl, query
 from hypothesis import given
 from hypothesis import strategies as st
@@ -103,6 +104,7 @@ def run_stats(db) -> dict:
     return json.loads(query(db, "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0][0])
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, site, elsewhere):
     other_host, other_port = elsewhere
     seq = plant(site, elsewhere)
@@ -140,7 +142,7 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=60,
+        timeout=HANG_SECONDS,
     )
     assert shown.returncode == 0, shown.stderr
     lines = [line.rstrip() for line in shown.stdout.splitlines()]
@@ -150,6 +152,7 @@ def test_files_on_another_host_or_port_are_refused_never_requested(tmp_path, sit
     assert "photo       다른 포트 (not fetched: off-site)" in lines
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_links_with_userinfo_are_refused_never_requested(tmp_path, site, elsewhere):
     """`site@other` goes to other, and `name@site` is not a link the site gives: both refused,
     whatever host the userinfo names."""
@@ -179,6 +182,7 @@ def test_links_with_userinfo_are_refused_never_requested(tmp_path, site, elsewhe
     assert {e["reason"] for e in refused["examples"]} == {"userinfo (a name@ before the host)"}
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_unreadable_file_links_are_refused_and_the_post_is_kept(tmp_path, site):
     """Links `urllib.parse` cannot read (brackets that do not close, a port past 65535, no
     host) are refused links, like any off the site: their page is archived, exit 0."""
@@ -210,6 +214,7 @@ def test_unreadable_file_links_are_refused_and_the_post_is_kept(tmp_path, site):
     ]
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_a_javascript_attachment_link_is_never_requested_and_fails_its_page(tmp_path, site):
     """A file link that is not http(s) at all is a bad page (the parser's BadLink): that page's
     failure, exit 6, the rest archived; nothing is requested for it."""
@@ -338,6 +343,7 @@ def test_the_middleware_comes_first_before_robots_txt():
     assert "crawler.middlewares.StrictRobotsTxtMiddleware" in chain[1:]
 
 
+@pytest.mark.slow  # subprocess crawls
 @pytest.mark.redis
 def test_a_distributed_crawl_refuses_them_too(tmp_path, site, elsewhere, redis_prefix):
     """The coordinator alone (a worker of its own crawl), with both replica hosts' boards allowed:
@@ -351,7 +357,7 @@ def test_a_distributed_crawl_refuses_them_too(tmp_path, site, elsewhere, redis_p
     argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--json", "--db", f"sqlite:///{db}"]
     argv += ["--distributed", "--redis", REDIS_URL, "--redis-prefix", prefix]
     argv += ["--base-url", site.url, "--delay", "0"]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=HANG_SECONDS)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (other_host.requests, other_port.requests) == ([], [])
     files, images = version(db, seq)

@@ -9,6 +9,8 @@ from crawl_support import archived_seqs, crawl, query
 from crawler.parsing.vendor import OPENCODES
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 BOARD = "VENDOR_DEMO"
 POSTS = 60
 

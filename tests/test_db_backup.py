@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import HANG_SECONDS
 from crawl_support import ROOT, crawl, query
 
 from replica import ReplicaServer, ReplicaState
@@ -82,6 +83,7 @@ def test_a_backup_is_a_checked_copy_of_the_archive_and_its_store(crawled, tmp_pa
     assert tree(target.with_suffix(".store")) == tree(archive.with_suffix(".store"))
 
 
+@pytest.mark.slow  # a subprocess crawl
 def test_a_backup_taken_while_a_crawl_writes_passes_db_check(tmp_path):
     """A full crawl of 600 posts in a subprocess; the backup (and a check of the archive
     itself) run midway and end before it."""
@@ -113,7 +115,7 @@ def test_a_backup_taken_while_a_crawl_writes_passes_db_check(tmp_path):
 
 
 def _wait_for_captures(db: Path, count: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_SECONDS
     while time.monotonic() < deadline:
         assert process.poll() is None, "the crawl ended early"
         try:
@@ -122,7 +124,7 @@ def _wait_for_captures(db: Path, count: int, process: subprocess.Popen) -> None:
         except Exception:  # the archive is not created yet
             pass
         time.sleep(0.05)
-    raise AssertionError(f"the crawl captured fewer than {count} pages in 60 s")
+    raise AssertionError(f"the crawl captured fewer than {count} pages in {HANG_SECONDS} s")
 
 
 @pytest.mark.parametrize("existing", ["copy.sqlite3", "copy.store"])

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import HANG_SECONDS
 from crawl_support import ROOT, crawl, query
 from sqlalchemy import create_engine, text
 from warcio.archiveiterator import ArchiveIterator
@@ -389,7 +390,7 @@ def test_a_postgresql_archive_is_checked_too(pg_url, tmp_path, monkeypatch):
             capture_output=True,
             text=True,
             cwd=ROOT,
-            timeout=120,
+            timeout=HANG_SECONDS,
         )
     assert done.returncode == 0, done.stderr
     assert report(pg_url)[0] == 0

@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs `sijeong demo` (crawls) in a subprocess
 
 
 def test_the_demo_runs_the_whole_pipeline_offline_and_says_where_everything_is(tmp_path):
@@ -16,7 +20,7 @@ def test_the_demo_runs_the_whole_pipeline_offline_and_says_where_everything_is(t
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=300,
+        timeout=HANG_SECONDS,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
@@ -36,7 +40,7 @@ def test_the_demo_refuses_a_folder_that_is_not_empty(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=60,
+        timeout=HANG_SECONDS,
     )
     assert done.returncode == 2 and "is not empty" in done.stderr
     assert done.stderr.count("\n") == 1

@@ -104,6 +104,7 @@ def test_a_full_dump_and_two_incrementals_equal_a_full_dump_at_the_end(
     assert run_dump("--verify", str(dumps[2])).exit_code == 0
 
 
+@pytest.mark.slow  # subprocess crawls
 def test_a_chain_over_real_crawls_of_the_replica_equals_a_full_dump(
     fresh_site, db_url, tmp_path, monkeypatch
 ):

@@ -72,6 +72,7 @@ def expected(post: Post) -> dict:
     }
 
 
+@pytest.mark.slow  # hundreds of posts parsed
 def test_every_field_of_every_post_equals_the_truth(state):
     posts = state.listing(BOARD)
     assert len(posts) == POSTS

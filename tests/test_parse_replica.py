@@ -70,6 +70,7 @@ def expected(post: Post, skin: str) -> dict:
     }
 
 
+@pytest.mark.slow  # thousands of posts parsed
 @pytest.mark.parametrize("board_id", ["BD_0000000022", "BD_0000000027", "BD_0000000019"])
 def test_every_field_of_every_post_equals_the_truth(state, board_id):
     board = BOARDS[board_id]

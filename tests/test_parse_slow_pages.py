@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # parses huge hostile pages in subprocesses
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_URL = "https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180"
 BODY = '<div class="board_view_body">'

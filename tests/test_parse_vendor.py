@@ -164,6 +164,7 @@ def expected(post: Post, sizes: list[str]) -> dict:
     }
 
 
+@pytest.mark.slow  # hundreds of posts parsed
 def test_every_field_of_every_vendor_post_equals_the_truth(state):
     board = BOARDS[BOARD]
     posts = state.listing(BOARD)

@@ -26,6 +26,8 @@ from crawler.reparse import ReparseOptions, reparse
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 from sijeong.cli import cli
 
+pytestmark = pytest.mark.slow  # subprocess crawls
+
 PRESS = "BD_0000000027"  # 보도자료
 MARK = " (다시 읽음)"
 POSTS = 12  # per board

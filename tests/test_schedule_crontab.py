@@ -37,6 +37,7 @@ def run_as_cron(command: str, home: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["sh", "-c", command], env=bare, cwd=home, capture_output=True)
 
 
+@pytest.mark.slow  # cron's command line runs a subprocess crawl
 def test_each_printed_crontab_line_runs_its_crawl(tmp_path):
     log = tmp_path / "cron 100% log.txt"
     db = tmp_path / "archive dir" / "archive.sqlite3"

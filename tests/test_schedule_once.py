@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,8 @@ from archive import finish_run, make_engine, start_run, upgrade
 from scheduler.config import Config
 from scheduler.jobs import make_jobs
 from scheduler.once import due_jobs, previous_fire
+
+pytestmark = pytest.mark.slow  # subprocess crawls
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -90,9 +93,9 @@ def test_once_runs_the_due_crawl_against_the_replica_then_nothing(tmp_path, fres
     )
     argv = [sys.executable, "-m", "sijeong.cli", "schedule", "--once", "--config", str(config)]
     argv += ["--db", f"sqlite:///{tmp_path / 'archive.sqlite3'}"]
-    first = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    first = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=HANG_SECONDS)
     assert first.returncode == 0, first.stdout + first.stderr
     assert first.stdout.startswith("crawl-incremental (due ") and "exit 0 ok — " in first.stdout
     assert " new" in first.stdout
-    again = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    again = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=HANG_SECONDS)
     assert again.returncode == 0 and again.stdout.startswith("nothing due at ")

@@ -6,7 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT
+
+pytestmark = pytest.mark.slow  # runs the overlap bench
 
 
 def test_three_contested_trials_never_overlap():
@@ -15,7 +19,7 @@ def test_three_contested_trials_never_overlap():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=HANG_SECONDS,
     )
     last = done.stdout.strip().splitlines()[-1]
     assert done.returncode == 0, done.stdout + done.stderr

@@ -25,6 +25,8 @@ from scheduler.report import low_numbers
 from scheduler.runner import Runner
 from scheduler.service import Service
 
+pytestmark = pytest.mark.slow  # real crawls of the replica in subprocesses
+
 NOTICE = "BD_0000000022"
 
 

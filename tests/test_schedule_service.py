@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import HANG_SECONDS
 from crawl_support import ROOT, query
 from schedule_support import at, controlled_clock, settle
 
@@ -163,6 +164,7 @@ def test_the_service_never_runs_two_crawls_at_once(archive, monkeypatch):
     assert sorted(runs) == ["crawl-incremental", "crawl-verify"] and overlaps == [0]
 
 
+@pytest.mark.slow  # the service and its crawl in subprocesses
 def test_sigterm_stops_the_service_and_its_crawl_cleanly(tmp_path, archive, monkeypatch):
     """The real `sijeong schedule` process: a run missed while it was down starts at once
     (kept in the job store), SIGTERM stops the crawl mid-way (recorded interrupted), exit 0."""
@@ -188,12 +190,12 @@ def test_sigterm_stops_the_service_and_its_crawl_cleanly(tmp_path, archive, monk
         )
         db = _path(archive)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + HANG_SECONDS
             while query(db, "SELECT count(*) FROM posts")[0][0] < 5:
                 assert time.monotonic() < deadline, "the missed run did not start"
                 time.sleep(0.2)
             service.send_signal(signal.SIGTERM)
-            _, stderr = service.communicate(timeout=60)
+            _, stderr = service.communicate(timeout=HANG_SECONDS)
         finally:
             if service.poll() is None:
                 service.kill()
@@ -207,6 +209,7 @@ def test_sigterm_stops_the_service_and_its_crawl_cleanly(tmp_path, archive, monk
     assert 5 <= query(db, "SELECT count(*) FROM posts")[0][0] < 200
 
 
+@pytest.mark.slow  # a child process that lives 3 s
 def test_a_crawl_is_signalled_once_however_often_the_runner_is_stopped(tmp_path):
     """The signal handler and the shutdown after it both stop the runner. Found under load:
     the crawl got both SIGTERMs, and Scrapy takes the second as "stop now" — the run was
@@ -226,7 +229,7 @@ def test_a_crawl_is_signalled_once_however_often_the_runner_is_stopped(tmp_path)
             "time.sleep(3)\n"
         )],
     )  # fmt: skip
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + HANG_SECONDS
     while not counted.exists():
         assert time.monotonic() < deadline, "the child did not start"
         time.sleep(0.05)
@@ -235,7 +238,7 @@ def test_a_crawl_is_signalled_once_however_often_the_runner_is_stopped(tmp_path)
     for _ in range(3):
         runner.stop()
         time.sleep(0.2)
-    child.wait(timeout=20)
+    child.wait(timeout=HANG_SECONDS)
     assert counted.read_text() == "1"
 
 

@@ -1,0 +1,65 @@
+"""Read commands start at once: each imports what it needs and not the crawler's stack.
+
+Measured by the set of modules a real run imports (`python -X importtime` lists every one), not
+by time, so a busy machine cannot fail it. `bench/startup.py` prints the times.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+pytest_plugins = ["archive_fixtures"]  # nights
+
+# Scrapy and Twisted (the crawl), APScheduler (the service), pyarrow (Parquet dumps).
+CRAWL_STACK = {"scrapy", "twisted", "apscheduler", "pyarrow"}
+ARCHIVE_STACK = {"sqlalchemy", "alembic", "archive"}
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """SQLite only: which modules a command imports does not depend on the database."""
+    return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+
+
+def imported_packages(*args: str) -> set[str]:
+    """The top-level packages that `sijeong ARGS` imports, run as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "sijeong.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    names = [line.rsplit("|", 1)[1].strip() for line in lines[1:]]  # [0] is the header
+    assert "sijeong" in names
+    return {name.split(".")[0] for name in names}
+
+
+def test_version_imports_neither_the_crawler_nor_the_archive():
+    assert imported_packages("--version") & (CRAWL_STACK | ARCHIVE_STACK) == set()
+
+
+def test_boards_imports_neither_the_crawler_nor_the_archive():
+    assert imported_packages("boards", "--format", "json") & (CRAWL_STACK | ARCHIVE_STACK) == set()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "16222"),
+        ("history", "16222"),
+        ("runs",),
+        ("search", "청년"),
+        ("search", "청년", "--all-versions"),
+    ],
+    ids=" ".join,
+)
+def test_a_read_command_imports_the_archive_but_not_the_crawler(nights, args):
+    packages = imported_packages(*args, "--db", nights)
+    assert packages & CRAWL_STACK == set()
+    assert "sqlalchemy" in packages  # it did read the archive
