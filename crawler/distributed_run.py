@@ -22,12 +22,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from sqlalchemy.orm import Session
 
-from archive import make_engine, post_counts, upgrade
+from archive import post_counts
 from archive.captures import repair_tail
-from archive.lock import crawl_lock
+from archive.lifecycle import ledger_run
 from archive.storage import Store
-from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
-from common.run_counts import RUN_COUNTS
+from common.exit_codes import EXIT_OK
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
 from crawler.distributed import (
     DEFAULT_PREFIX,
@@ -42,15 +41,16 @@ from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
     CrawlOptions,
     CrawlResult,
-    _close_run,
     board_counts,
+    close_run,
     crawl_settings,
     error_line,
     holder_description,
     judge,
-    open_run,
+    software_version,
     stopped_early,
     store_path,
+    tonight,
 )
 
 RUN_KEYS_TTL = 7 * 24 * 3600  # a finished run's keys stay a week for a look, then go
@@ -101,57 +101,57 @@ def run_coordinator(
     server = connect(cluster.redis_url)
     server.ping()  # unreachable Redis: fail before the lock and the ledger
     holder = holder_description(options.mode, started_at) + " (distributed)"
-    with crawl_lock(options.db_url, holder=holder):
-        upgrade(options.db_url)
-        engine = make_engine(options.db_url)
-        store = Store(Path(store_path(options)))
+    with ledger_run(
+        options.db_url,
+        holder=holder,
+        mode=options.mode,
+        boards=options.boards,
+        started_at=started_at,
+        software_version=software_version(),
+        store=Store(Path(store_path(options))),
+    ) as run:
+        run.context.update(base_url=options.base_url, files=options.files)
+        run_id = run.run_id
+        with Session(run.engine) as session:
+            targets = tonight(session, options, started_at)
+            known = post_counts(session, options.boards)
+        keys = RunKeys(cluster.prefix, run_id)
+        _clear_runs(server, cluster.prefix)
+        me = worker_name()
+        urls = base_urls(options, cluster)
+        spec = {
+            "run_id": run_id,
+            "coordinator": me,
+            "mode": options.mode,
+            "boards": list(options.boards),
+            "base_urls": urls,
+            "known_posts": known,
+            "delay": options.delay,
+            "timeout": options.timeout,
+            "user_agent": options.user_agent,
+            "files": options.files,
+            "max_file_size": options.max_file_size,
+            "confirm_deletions": options.confirm_deletions,
+            "heartbeat_ttl": cluster.heartbeat_ttl,
+        }
+        # Alive before the spec is out (a worker starting faster than this process's crawl
+        # must not take it for gone); the heartbeat keeps it up from then on.
+        server.set(keys.alive(me), "1", px=int(max(cluster.heartbeat_ttl, 60) * 1000))
+        server.set(keys.current, json.dumps(spec))
         try:
-            with Session(engine) as session:
-                repaired, run_id, targets = open_run(session, store, options, started_at)
-                known = post_counts(session, options.boards)
-            keys = RunKeys(cluster.prefix, run_id)
-            _clear_runs(server, cluster.prefix)
-            me = worker_name()
-            urls = base_urls(options, cluster)
-            spec = {
-                "run_id": run_id,
-                "coordinator": me,
-                "mode": options.mode,
-                "boards": list(options.boards),
-                "base_urls": urls,
-                "known_posts": known,
-                "delay": options.delay,
-                "timeout": options.timeout,
-                "user_agent": options.user_agent,
-                "files": options.files,
-                "max_file_size": options.max_file_size,
-                "confirm_deletions": options.confirm_deletions,
-                "heartbeat_ttl": cluster.heartbeat_ttl,
-            }
-            # Alive before the spec is out (a worker starting faster than this process's crawl
-            # must not take it for gone); the heartbeat keeps it up from then on.
-            server.set(keys.alive(me), "1", px=int(max(cluster.heartbeat_ttl, 60) * 1000))
-            server.set(keys.current, json.dumps(spec))
-            try:
-                crawler = _crawl(options, cluster, spec, me, True, targets, on_progress)
-                _wait_for_workers(server, keys, cluster.heartbeat_ttl)
-                result = _outcome(server, keys, options, run_id, crawler)
-                with Session(engine) as session:
-                    repaired[run_id] = _repair_worker_files(session, server, keys, store)
-                result.repaired = {k: v for k, v in repaired.items() if v}
-            except BaseException as exc:
-                failed = CrawlResult(run_id, "failed", EXIT_FAILED, options.mode, [])
-                _close_run(engine, failed, [repr(exc)], options)
-                raise
-            finally:
-                server.delete(keys.current)
-                for key in server.scan_iter(match=f"{cluster.prefix}run-{run_id}:*"):
-                    server.expire(key, RUN_KEYS_TTL)
-            result.seconds = (datetime.now(UTC) - started_at).total_seconds()
-            errors = [e.decode() for e in server.lrange(keys.errors, 0, -1)]
-            _close_run(engine, result, errors, options)
+            crawler = _crawl(options, cluster, spec, me, True, targets, on_progress)
+            _wait_for_workers(server, keys, cluster.heartbeat_ttl)
+            result = _outcome(server, keys, options, run_id, crawler)
+            with Session(run.engine) as session:
+                cut = _repair_worker_files(session, server, keys, run.store)
+            result.repaired = {k: v for k, v in {**run.repaired, run_id: cut}.items() if v}
         finally:
-            engine.dispose()
+            server.delete(keys.current)
+            for key in server.scan_iter(match=f"{cluster.prefix}run-{run_id}:*"):
+                server.expire(key, RUN_KEYS_TTL)
+        result.seconds = (datetime.now(UTC) - started_at).total_seconds()
+        errors = [e.decode() for e in server.lrange(keys.errors, 0, -1)]
+        close_run(run, result, errors)
     return result
 
 
@@ -192,15 +192,20 @@ def run_worker(
         mode=options.mode,
         boards=list(options.boards),
         requests=int(stats.get("downloader/request_count", 0)),
+        per_board=board_counts(stats, options.boards),
         failures=list(spider.failures),
     )
-    for kind in RUN_COUNTS:
-        setattr(result, kind, sum(int(stats.get(f"sijeong/{b}/{kind}", 0)) for b in options.boards))
-    if spider.drift:
-        result.status, result.exit_code, result.message = "drift", EXIT_DRIFT, spider.drift
-    elif why := stopped_early(stats.get("finish_reason")):  # None too: a second signal
-        result.status, result.exit_code = "stopped", EXIT_FAILED
-        result.message = f"worker {why}"
+    # The worker's own part, judged as the coordinator judges the whole: drift and a signal are
+    # the worker's to say; robots.txt, a firewall and "nothing answered" are the whole run's,
+    # which only the coordinator (with every worker's counts) can tell.
+    return judge(
+        result,
+        error=None,
+        drift=spider.drift,
+        stopped=stopped_early(stats.get("finish_reason")),
+        robots=None,
+        answered=True,
+    )
     return result
 
 

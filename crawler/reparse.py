@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,12 +26,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, start_run, upgrade
-from archive.boards import archived_boards
-from archive.captures import ViewCapture, capture_payload, recover_interrupted, view_captures
+from archive.captures import ViewCapture, capture_payload, view_captures
 from archive.db import sqlite_path
 from archive.errors import ArchiveMissing
-from archive.lock import crawl_lock
+from archive.lifecycle import LedgerRun, ledger_run
 from archive.storage import Store
 from archive.store import Change, find_post, known_files, store_post
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
@@ -106,36 +104,30 @@ def reparse(
     if path is not None and not path.is_file():
         raise ArchiveMissing(f"no archive at {path}: nothing to reparse")
     holder = f"pid {os.getpid()} on {socket.gethostname()}, reparse since {started_at:%F %T %Z}"
-    with crawl_lock(options.db_url, holder=holder):
-        upgrade(options.db_url)
-        engine = make_engine(options.db_url)
-        store = Store(Path(options.store)) if options.store else Store.for_archive(options.db_url)
+    with ledger_run(
+        options.db_url,
+        holder=holder,
+        mode=MODE,
+        boards=options.boards,  # none named: every archived board
+        started_at=started_at,
+        software_version=software_version(),
+        store=Store(Path(options.store)) if options.store else None,
+    ) as run:
+        run.context["since"] = options.since.isoformat() if options.since is not None else None
+        result = ReparseResult(run.run_id, "ok", EXIT_OK)
         try:
-            with Session(engine) as session:
-                recover_interrupted(session, store)  # as a crawl does first
-                boards = list(options.boards) or archived_boards(session)
-                run_id = start_run(
-                    session,
-                    mode=MODE,
-                    boards=boards,
-                    started_at=started_at,
-                    software_version=software_version(),
-                )
-            result = ReparseResult(run_id, "ok", EXIT_OK)
-            try:
-                _reparse_posts(engine, store, options, result, started_at, on_progress)
-            except BaseException as exc:
-                result.status, result.exit_code = "failed", EXIT_FAILED
-                _close_run(engine, result, options, error=repr(exc))
-                raise
-            if result.drifted and not (result.changed or result.unchanged):
-                result.status, result.exit_code = "drift", EXIT_DRIFT
-            elif result.failed:
-                result.status, result.exit_code = "failed", EXIT_FAILED
-            result.seconds = (datetime.now(UTC) - started_at).total_seconds()
-            _close_run(engine, result, options)
-        finally:
-            engine.dispose()
+            _reparse_posts(run.engine, run.store, options, result, started_at, on_progress)
+        except BaseException as exc:
+            # closed here, not by ledger_run alone: the versions written so far are counted
+            result.status, result.exit_code = "failed", EXIT_FAILED
+            _close_run(run, result, errors=[repr(exc)])
+            raise
+        if result.drifted and not (result.changed or result.unchanged):
+            result.status, result.exit_code = "drift", EXIT_DRIFT
+        elif result.failed:
+            result.status, result.exit_code = "failed", EXIT_FAILED
+        result.seconds = (datetime.now(UTC) - started_at).total_seconds()
+        _close_run(run, result)
     return result
 
 
@@ -231,28 +223,18 @@ def _fail(result: ReparseResult, board_id: str, seq: int, url: str, reason: str)
         result.failures.append({"post": f"{board_id}:{seq}", "url": url, "reason": reason})
 
 
-def _close_run(
-    engine: Engine, result: ReparseResult, options: ReparseOptions, error: str | None = None
-) -> None:
-    assert result.run_id is not None  # a run that never started has no row to close
-    since = options.since.isoformat() if options.since is not None else None
-    with Session(engine) as session:
-        finish_run(
-            session,
-            result.run_id,
-            finished_at=datetime.now(UTC),
-            status=result.status,
-            exit_code=result.exit_code,
-            changed=result.changed,
-            unchanged=result.unchanged,
-            failed=result.failed,
-            errors=1 if error else 0,
-            stats={
-                "posts": result.posts,
-                "skipped": result.skipped,
-                "drifted": result.drifted,
-                "since": since,
-                "failures": result.failures,
-                "errors": [error] if error else [],
-            },
-        )
+def _close_run(run: LedgerRun, result: ReparseResult, errors: Sequence[str] = ()) -> None:
+    run.finish(
+        status=result.status,
+        exit_code=result.exit_code,
+        changed=result.changed,
+        unchanged=result.unchanged,
+        failed=result.failed,
+        errors=errors,
+        stats={
+            "posts": result.posts,
+            "skipped": result.skipped,
+            "drifted": result.drifted,
+            "failures": result.failures,
+        },
+    )

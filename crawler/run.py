@@ -22,9 +22,8 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, post_counts, start_run, undeleted_posts, upgrade
-from archive.captures import recover_interrupted
-from archive.lock import crawl_lock
+from archive import post_counts, undeleted_posts
+from archive.lifecycle import LedgerRun, ledger_run
 from archive.storage import Store
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNREACHABLE
 from common.run_counts import RUN_COUNTS
@@ -109,76 +108,54 @@ def run_crawl(
 
     `on_progress`, if given, is called with a one-line progress text as responses arrive."""
     started_at = now or datetime.now(UTC)
-    with crawl_lock(options.db_url, holder=holder_description(options.mode, started_at)):
-        upgrade(options.db_url)  # under the lock: a crawl that cannot run touches nothing
-        engine = make_engine(options.db_url)
-        store = Store(Path(store_path(options)))
-        try:
-            with Session(engine) as session:
-                repaired, run_id, targets = open_run(session, store, options, started_at)
-                known = post_counts(session, options.boards)
-            try:
-                crawler, errors = _crawl(options, run_id, targets, known, on_progress)
-                result = _outcome(options, run_id, crawler, errors)
-                result.repaired = {k: v for k, v in repaired.items() if v}
-            except BaseException as exc:
-                failed = CrawlResult(run_id, "failed", EXIT_FAILED, options.mode, [])
-                _close_run(engine, failed, [repr(exc)], options)
-                raise
-            result.seconds = (datetime.now(UTC) - started_at).total_seconds()
-            _close_run(engine, result, errors, options)
-        finally:
-            engine.dispose()
-    return result
-
-
-def open_run(
-    session: Session, store: Store, options: CrawlOptions, started_at: datetime
-) -> tuple[dict[int, int], int, dict[str, list[int]]]:
-    """What a crawl does first under the lock: repair what killed runs left, open its run in
-    the ledger and, for a verify, pick tonight's posts; (bytes cut per run, run id, targets)."""
-    repaired = recover_interrupted(session, store)
-    run_id = start_run(
-        session,
+    with ledger_run(
+        options.db_url,
+        holder=holder_description(options.mode, started_at),
         mode=options.mode,
         boards=options.boards,
         started_at=started_at,
         software_version=software_version(),
-    )
-    targets = {}
-    if options.mode == "verify":
-        targets = verify_targets(session, options.boards, options.verify_slice, now=started_at)
-    return repaired, run_id, targets
+        store=Store(Path(store_path(options))),
+    ) as run:
+        run.context.update(base_url=options.base_url, files=options.files)
+        with Session(run.engine) as session:
+            targets = tonight(session, options, started_at)
+            known = post_counts(session, options.boards)
+        crawler, errors = _crawl(options, run.run_id, targets, known, on_progress)
+        result = _outcome(options, run.run_id, crawler, errors)
+        result.repaired = {k: v for k, v in run.repaired.items() if v}
+        result.seconds = (datetime.now(UTC) - started_at).total_seconds()
+        close_run(run, result, errors)
+    return result
 
 
-def _close_run(engine, result: CrawlResult, errors: list[str], options: CrawlOptions) -> None:
+def tonight(session: Session, options: CrawlOptions, started_at: datetime) -> dict[str, list[int]]:
+    """The posts a verify re-checks tonight, by board ({} for the other modes)."""
+    if options.mode != "verify":
+        return {}
+    return verify_targets(session, options.boards, options.verify_slice, now=started_at)
+
+
+def close_run(run: LedgerRun, result: CrawlResult, errors: list[str]) -> None:
     """The run's row in the ledger: how it ended, its counts, and the failed URLs with why."""
-    assert result.run_id is not None  # a run that never started has no row to close
-    with Session(engine) as session:
-        finish_run(
-            session,
-            result.run_id,
-            finished_at=datetime.now(UTC),
-            status=result.status,
-            exit_code=result.exit_code,
-            requests=result.requests,
-            **{kind: getattr(result, kind) for kind in RUN_COUNTS},
-            errors=len(errors),
-            stats={
-                "per_board": result.per_board,
-                "failures": result.failures,
-                "refused_links": {
-                    "count": sum(c.get("refused", 0) for c in result.per_board.values()),
-                    "examples": result.refused,
-                },
-                "message": result.message,
-                "errors": errors[:20],
-                "base_url": options.base_url,
-                "files": options.files,
-                "warc": result.warc,
-                "repaired_warcs": {str(k): v for k, v in result.repaired.items()},
+    run.finish(
+        status=result.status,
+        exit_code=result.exit_code,
+        requests=result.requests,
+        errors=errors,
+        stats={
+            "per_board": result.per_board,
+            "failures": result.failures,
+            "refused_links": {
+                "count": sum(c.get("refused", 0) for c in result.per_board.values()),
+                "examples": result.refused,
             },
-        )
+            "message": result.message,
+            "warc": result.warc,
+            "repaired_warcs": {str(k): v for k, v in result.repaired.items()},
+        },
+        **{kind: getattr(result, kind) for kind in RUN_COUNTS},
+    )
 
 
 def crawl_settings(options: CrawlOptions, run_id: int) -> Settings:

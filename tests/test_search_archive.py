@@ -455,10 +455,12 @@ def test_downgrading_to_0004_takes_the_marks_out(db_url, engine):
         for seq in (1000, 1003):
             mark_status(session, make_post().board_id, seq, "deleted", run_id=run, at=NIGHT_1)
         marked = expected_index_rows(session)
-        assert marked != expected_index_rows(session, marks=False)
+        # read at head: the ORM cannot read an archive at 0004 (attachments has no declared_size)
+        unmarked = expected_index_rows(session, marks=False)
+        assert marked != unmarked
     downgrade(engine, "0004")
     with Session(engine) as session:
-        assert index_rows(session) == expected_index_rows(session, marks=False)
+        assert index_rows(session) == unmarked
     upgrade(db_url)
     with Session(engine) as session:
         assert index_rows(session) == marked
