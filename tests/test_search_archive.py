@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from archive_fixtures import NIGHT_1, SEOUL, make_post, new_run, on
@@ -637,6 +637,44 @@ def test_counts_and_pages_within_time_bounds_equal_the_scan(session):
             assert count(session, "버스", since=since, until=until) == len(expected)
             page = search(session, "버스", since=since, until=until, limit=2)
             assert [h.seq for h in page] == [h.seq for h in hits[:2]]
+
+
+# Keys hold posted_at to the second from 2000-01-01 UTC for 2**32 seconds (to 2136): the posts
+# before share the first second, those after the last one.
+OUT_OF_KEY_RANGE = {
+    1: datetime(1998, 5, 1, 9, tzinfo=SEOUL),
+    2: datetime(1999, 3, 10, 9, tzinfo=SEOUL),
+    3: datetime(1999, 12, 31, 20, tzinfo=UTC),  # 1 January 2000 in Seoul
+    4: datetime(2000, 1, 1, tzinfo=UTC),
+    5: datetime(2025, 12, 5, 17, 9, tzinfo=SEOUL),
+    6: datetime(2200, 7, 1, 9, tzinfo=SEOUL),
+}
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (date(1999, 1, 1), date(1999, 6, 30), {2}),
+        (date(1999, 1, 1), None, {2, 3, 4, 5, 6}),
+        (None, date(1999, 12, 31), {1, 2}),
+        (date(1998, 1, 1), date(1999, 12, 31), {1, 2}),
+        (date(2000, 1, 1), date(2000, 1, 1), {3, 4}),
+        (datetime(2000, 1, 1, tzinfo=UTC), None, {4, 5, 6}),
+        (None, datetime(1999, 12, 31, 20, tzinfo=UTC), {1, 2, 3}),
+        (date(2150, 1, 1), None, {6}),
+        (None, date(2300, 1, 1), {1, 2, 3, 4, 5, 6}),
+        (date(2100, 1, 1), date(2300, 1, 1), {6}),
+        (date(2201, 1, 1), None, set()),
+    ],
+)
+def test_counts_and_hits_agree_for_dates_outside_the_index_keys(session, since, until, expected):
+    run = new_run(session)
+    for seq, posted_at in OUT_OF_KEY_RANGE.items():
+        post = make_post(seq, title="버스", posted_at=posted_at, files=())
+        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+    hits = search(session, "버스", since=since, until=until, limit=None)
+    assert {h.seq for h in hits} == expected
+    assert count(session, "버스", since=since, until=until) == len(expected)
 
 
 def _after(when, since) -> bool:
