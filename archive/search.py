@@ -159,8 +159,9 @@ def count(
     """How many posts (or versions) `search` finds for `query` with these filters, all pages.
 
     Counted inside the index when it is exact for the query (SQLite, current versions, terms up
-    to MAX_PHRASE + 1 characters, no author filter, `until` a day), else in SQL when exact (on
-    PostgreSQL, always but for an author filter), else by checking every candidate's text.
+    to MAX_PHRASE + 1 characters, no author filter, `until` a day, bounds from 2000 to 2136),
+    else in SQL when exact (PostgreSQL, or SQLite's index narrowed by the posted_at filters;
+    always but for an author filter), else by checking every candidate's text.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     filters = SearchFilters(

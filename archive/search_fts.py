@@ -33,6 +33,7 @@ from archive.search_tokens import (
     fts_key,
     fts_texts,
     key_range,
+    key_range_is_exact,
     match_expression,
 )
 
@@ -145,16 +146,15 @@ def count_current(
 ) -> int | None:
     """How many current versions (of live posts, or of all with status all) match, counted
     inside search_fts without reading a version; None where the index cannot say so alone
-    (an author filter, every version, an instant as `until`, a bound within a second).
+    (an author filter, every version, an instant as `until`, a bound within a second or
+    before 2000 or after 2136, where the keys' first and last seconds hold every version).
     Posts that are not live are left out by their NOT_LIVE mark, inside the one FTS5 query.
     """
     if filters.author is not None or filters.all_versions or filters.until_inclusive:
         return None
     since, until = filters.since_at, filters.until_at  # `until` exclusive: a day's end
-    exact_since = since is None or since.microsecond == 0
-    exact_until = until is None or until.microsecond == 0
     status = filters.post_status
-    if not (status in (None, "live") and exact_since and exact_until):
+    if not (status in (None, "live") and key_range_is_exact(since, until)):
         return None
     expression, exact = match_expression(
         include, exclude, filters.board_id, live_only=status == "live"

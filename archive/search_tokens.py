@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 MAX_GRAMS_PER_TERM = 6  # enough to narrow the candidates; the check against the text does the rest
 MAX_GRAMS = 24  # bound the SQL a 10 KB query can make
@@ -83,7 +83,7 @@ def fts_key(version_id: int, posted_at: datetime, *, current: bool = True) -> in
     if not 0 < version_id <= ID_MASK:
         raise ValueError(f"version id {version_id} does not fit the search index's key")
     # Out of range (before 2000, after 2136) share one bucket: search re-sorts a bucket's rows.
-    seconds = _seconds(posted_at)
+    seconds = _clamp(_offset(posted_at))
     key = ((KEY_SECONDS - seconds) << ID_BITS) | (ID_MASK - version_id)
     return key if current else key - HISTORIC
 
@@ -92,21 +92,40 @@ def key_range(
     since: datetime | None, until: datetime | None, *, until_inclusive: bool = False
 ) -> tuple[int | None, int | None]:
     """Bounds (low inclusive, high exclusive) on the keys of current versions posted from
-    `since` to `until`, to the second: a superset of them, exact when `since` is a whole second
-    and `until` (exclusive) too."""
+    `since` to `until`, to the second: always a superset of them, exact when
+    `key_range_is_exact`."""
     low = high = None
     if until is not None:
-        last = _seconds(until)
-        if not until_inclusive and until.microsecond == 0:
+        last = _offset(until)
+        if not until_inclusive and _whole(until):
             last -= 1  # posted_at < until, a whole second: its second is before
-        low = (KEY_SECONDS - max(last, 0)) << ID_BITS
+        low = (KEY_SECONDS - _clamp(last)) << ID_BITS
     if since is not None:
-        high = (KEY_SECONDS - _seconds(since) + 1) << ID_BITS
+        high = (KEY_SECONDS - _clamp(_offset(since)) + 1) << ID_BITS
     return low, high
 
 
-def _seconds(when: datetime) -> int:
-    seconds = int((when - KEY_EPOCH).total_seconds() // 1)
+def key_range_is_exact(since: datetime | None, until: datetime | None) -> bool:
+    """Whether `key_range(since, until)` (`until` exclusive) holds exactly the keys of the
+    versions posted from `since` to `until`: each bound is a whole second after KEY_EPOCH and
+    at most KEY_SECONDS past it. A bound outside cuts through the first or the last key second,
+    which holds every version posted before 2000, or after 2136."""
+    return all(
+        when is None or (_whole(when) and 0 < _offset(when) <= KEY_SECONDS)
+        for when in (since, until)
+    )
+
+
+def _offset(when: datetime) -> int:
+    """The second of `when`, counted from KEY_EPOCH (negative before it)."""
+    return (when - KEY_EPOCH) // timedelta(seconds=1)
+
+
+def _whole(when: datetime) -> bool:
+    return (when - KEY_EPOCH) % timedelta(seconds=1) == timedelta(0)
+
+
+def _clamp(seconds: int) -> int:
     return min(max(seconds, 0), KEY_SECONDS)
 
 

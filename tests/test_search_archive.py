@@ -7,9 +7,11 @@ Every test here runs on SQLite and on PostgreSQL (the `db_url` fixture). The gro
 
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from archive_fixtures import NIGHT_1, SEOUL, make_post, new_run, on
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from archive import Change, mark_status, reindex, search, store_post, upgrade
+from archive import Change, make_engine, mark_status, reindex, search, store_post, upgrade
 from archive.models import Post, PostVersion, SearchDoc
 from archive.search import count
 from archive.search_check import unindexed_versions
@@ -639,6 +641,100 @@ def test_counts_and_pages_within_time_bounds_equal_the_scan(session):
             assert count(session, "버스", since=since, until=until) == len(expected)
             page = search(session, "버스", since=since, until=until, limit=2)
             assert [h.seq for h in page] == [h.seq for h in hits[:2]]
+
+
+# Keys hold posted_at to the second from 2000-01-01 UTC for 2**32 seconds (to 2136): the posts
+# before share the first second, those after the last one.
+OUT_OF_KEY_RANGE = {
+    1: datetime(1998, 5, 1, 9, tzinfo=SEOUL),
+    2: datetime(1999, 3, 10, 9, tzinfo=SEOUL),
+    3: datetime(1999, 12, 31, 20, tzinfo=UTC),  # 1 January 2000 in Seoul
+    4: datetime(2000, 1, 1, tzinfo=UTC),
+    5: datetime(2025, 12, 5, 17, 9, tzinfo=SEOUL),
+    6: datetime(2200, 7, 1, 9, tzinfo=SEOUL),
+}
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (date(1999, 1, 1), date(1999, 6, 30), {2}),
+        (date(1999, 1, 1), None, {2, 3, 4, 5, 6}),
+        (None, date(1999, 12, 31), {1, 2}),
+        (date(1998, 1, 1), date(1999, 12, 31), {1, 2}),
+        (date(2000, 1, 1), date(2000, 1, 1), {3, 4}),
+        (datetime(2000, 1, 1, tzinfo=UTC), None, {4, 5, 6}),
+        (None, datetime(1999, 12, 31, 20, tzinfo=UTC), {1, 2, 3}),
+        (date(2150, 1, 1), None, {6}),
+        (None, date(2300, 1, 1), {1, 2, 3, 4, 5, 6}),
+        (date(2100, 1, 1), date(2300, 1, 1), {6}),
+        (date(2201, 1, 1), None, set()),
+    ],
+)
+def test_counts_and_hits_agree_for_dates_outside_the_index_keys(session, since, until, expected):
+    run = new_run(session)
+    for seq, posted_at in OUT_OF_KEY_RANGE.items():
+        post = make_post(seq, title="버스", posted_at=posted_at, files=())
+        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+    hits = search(session, "버스", since=since, until=until, limit=None)
+    assert {h.seq for h in hits} == expected
+    assert count(session, "버스", since=since, until=until) == len(expected)
+
+
+@pytest.fixture
+def sqlite_session(tmp_path) -> Iterator[Session]:
+    """One SQLite archive for all of a property test's examples."""
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+posted_ats = st.datetimes(datetime(1990, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC))
+bounds = st.one_of(
+    st.none(),
+    st.dates(date(1990, 1, 1), date(2030, 12, 31)),
+    posted_ats,
+    posted_ats.map(lambda at: at.replace(microsecond=0)),
+    st.integers(-3, 3).map(lambda seconds: EPOCH + timedelta(seconds=seconds)),
+)
+examples = itertools.count(1)  # each example searches for a term of its own
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    dates=st.lists(
+        st.one_of(posted_ats, st.integers(-2, 2).map(lambda s: EPOCH + timedelta(seconds=s))),
+        min_size=1,
+        max_size=5,
+    ),
+    since=bounds,
+    until=bounds,
+)
+def test_count_is_the_number_of_hits_for_any_dates_and_bounds(sqlite_session, dates, since, until):
+    """SQLite: posts of random dates from 1990 to 2030, counted within random bounds."""
+    session = sqlite_session
+    term = f"표본{next(examples):06d}"
+    run = new_run(session)
+    first = session.scalar(select(func.coalesce(func.max(Post.seq), 0))) + 1
+    for seq, posted_at in enumerate(dates, start=first):
+        post = make_post(seq, title=f"{term} 공고", posted_at=posted_at, files=())
+        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+    hits = search(session, f'"{term}"', since=since, until=until, limit=None)
+    expected = {
+        seq
+        for seq, at in enumerate(dates, start=first)
+        if (since is None or _after(at, since)) and (until is None or _before(at, until))
+    }
+    assert {h.seq for h in hits} == expected
+    assert count(session, f'"{term}"', since=since, until=until) == len(hits)
 
 
 def _after(when, since) -> bool:

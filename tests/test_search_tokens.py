@@ -25,6 +25,7 @@ from archive.search_tokens import (
     fts_texts,
     fts_tokens,
     key_range,
+    key_range_is_exact,
     match_expression,
     normalise,
     term_grams,
@@ -140,6 +141,39 @@ def test_a_key_range_of_whole_seconds_holds_exactly_the_keys_posted_within(
     low, high = key_range(since, until)
     key = fts_key(version_id, at)
     assert (low <= key < high) == (since <= at.replace(microsecond=0) < until)
+
+
+# Beyond the keys' range too: before 2000, and past their last second (in 2136).
+any_instants = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
+)
+near_edges = st.sampled_from([KEY_EPOCH, KEY_EPOCH + timedelta(seconds=(1 << 32) - 1)]).flatmap(
+    lambda edge: st.integers(-2, 2).map(lambda seconds: edge + timedelta(seconds=seconds))
+)
+bounds = st.one_of(st.none(), any_instants, any_instants.map(lambda at: at.replace(microsecond=0)))
+
+
+@settings(max_examples=1000)  # pure and quick: the edges are narrow
+@given(
+    at=st.one_of(any_instants, near_edges),
+    version_id=version_ids,
+    since=st.one_of(bounds, near_edges),
+    until=st.one_of(bounds, near_edges),
+    inclusive=st.booleans(),
+)
+def test_a_key_range_holds_every_version_within_and_only_those_when_it_says_exact(
+    at, version_id, since, until, inclusive
+):
+    low, high = key_range(since, until, until_inclusive=inclusive)
+    key = fts_key(version_id, at)
+    in_keys = (low is None or low <= key) and (high is None or key < high)
+    within = (since is None or since <= at) and (
+        until is None or (at <= until if inclusive else at < until)
+    )
+    if within:
+        assert in_keys
+    if not inclusive and key_range_is_exact(since, until):
+        assert in_keys == within
 
 
 @given(text=texts, data=st.data())
