@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from archive.models import CrawlRun
 from archive.timezone import seoul_iso
+from common.licences import licence_label
 from common.run_counts import RUN_COUNTS
 
 
@@ -40,27 +41,15 @@ class PostView:
     last_seen_at: datetime
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "board_id": self.board_id,
-            "seq": self.seq,
-            "url": self.url,
-            "title": self.title,
-            "author": self.author,
-            "department": self.department,
-            "posted_at": seoul_iso(self.posted_at),
-            "posted_at_precision": self.posted_at_precision,
-            "view_count": self.view_count,
-            "status": self.status,
-            "body_text": self.body_text,
-            "body_html": self.body_html,
-            "images": self.images,
-            "attachments": self.attachments,
-            "licence": self.licence,
-            "version": self.version,
-            "versions": self.versions,
-            "first_seen_at": seoul_iso(self.first_seen_at),
-            "last_seen_at": seoul_iso(self.last_seen_at),
-        }
+        """Every field, in order (times in Asia/Seoul), and the licence's Korean label beside
+        its code."""
+        data = {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
+        data["licence_label"] = licence_label(self.licence)
+        return data
+
+
+def _json_value(value: Any) -> Any:
+    return seoul_iso(value) if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True)

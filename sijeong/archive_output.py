@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from common.licences import licence_label
 from common.seoul import SEOUL
 from crawler.origins import refusal
 from sijeong.printable import json_text, printable
@@ -60,7 +61,10 @@ def print_post(post: PostView) -> None:
         ("department", " ".join(x for x in (post.department, post.phone) if x) or None),
         ("posted", f"{posted} KST"),
         ("views", None if post.view_count is None else f"{post.view_count:,}"),
-        ("licence", post.licence),
+        (
+            "licence",
+            " · ".join(x for x in (post.licence, licence_label(post.licence)) if x) or None,
+        ),
         ("status", post.status),
         ("version", f"{post.version} of {post.versions}, captured {local(post.captured_at)} KST"),
         ("seen", f"{local(post.first_seen_at)} – {local(post.last_seen_at)} KST"),

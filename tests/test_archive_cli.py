@@ -37,6 +37,7 @@ def test_show_prints_the_current_post_as_json(nights):
         "title": "2026년 청년 일자리 모집 공고",
         "author": "홍보담당관",
         "department": "홍보담당관",
+        "phone": "062-613-2222",
         "posted_at": "2025-12-05T17:09:00+09:00",
         "posted_at_precision": "minute",
         "view_count": 180,
@@ -48,8 +49,12 @@ def test_show_prints_the_current_post_as_json(nights):
             {"file_sn": 1, "name": "공고문(수정).hwp", "url": FILE_URL, "declared_size": None}
         ],
         "licence": "1유형",
+        "licence_label": "제1유형: 출처표시",
+        "subtitle": None,
+        "category": None,
         "version": 3,
         "versions": 3,
+        "captured_at": "2025-12-07T18:00:00+09:00",
         "first_seen_at": "2025-12-05T18:00:00+09:00",
         "last_seen_at": "2025-12-07T18:00:00+09:00",
     }
@@ -322,3 +327,27 @@ def test_db_upgrade_on_postgresql_hides_the_password(pg_url):
         result.stdout
         == pg_url.replace("postgres@", "postgres:***@") + f": created at schema {head_revision()}\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("licence", "label", "shown"),
+    [
+        ("자유이용불가", "자유이용 불가 (저작권법 제24조의2)", "자유이용불가 · 자유이용 불가"),
+        ("4유형", "제4유형: 출처표시 + 상업적 이용금지 + 변경금지", "4유형 · 제4유형"),
+        (None, None, None),
+    ],
+)
+def test_show_gives_a_licence_as_its_code_and_korean_label(session, db_url, licence, label, shown):
+    from archive_fixtures import NIGHT_1, make_post
+
+    from archive import store_post
+
+    store_post(session, make_post(7, licence=licence), run_id=None, fetched_at=NIGHT_1)
+    data = run_json("show", "7", "--db", db_url)
+    assert (data["licence"], data["licence_label"]) == (licence, label)
+    table = run("show", "7", "--db", db_url).output
+    licence_lines = [line for line in table.splitlines() if line.startswith("licence")]
+    if shown is None:
+        assert licence_lines == []  # no licence block on the page: no line, never a made-up one
+    else:
+        assert len(licence_lines) == 1 and shown in licence_lines[0]

@@ -8,10 +8,11 @@ from urllib.request import urlopen
 
 import pytest
 
+from common.licences import LICENCE_LABELS
 from crawler.boards import BOARDS, with_base_url
 from crawler.items import Attachment, Photo
 from crawler.parsing import DriftError, parse_list, parse_view
-from crawler.parsing.vendor import LICENCE_LABELS, OPENCODES
+from crawler.parsing.vendor import OPENCODES
 from replica import render, render_vendor
 from replica.server import ReplicaServer
 from replica.state import Post, ReplicaState

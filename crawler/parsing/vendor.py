@@ -73,17 +73,6 @@ BOARD_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 OPENCODE = re.compile(r"img_opencode(\d)\.png$", re.I)
 LICENCE_HREF = re.compile(r"licenseType(\d)")
 
-# 공공누리 (KOGL) codes as the archive stores them. 1유형–4유형 are exactly what the Gwangju
-# parser has stored since the start (crawler/parsing/view.py `_licence`), so archived posts show
-# no false edit; 자유이용 and 자유이용불가 are new codes for img_opencode9 / img_opencode5 (issue 20).
-LICENCE_LABELS = {
-    "1유형": "제1유형: 출처표시",
-    "2유형": "제2유형: 출처표시 + 상업적 이용금지",
-    "3유형": "제3유형: 출처표시 + 변경금지",
-    "4유형": "제4유형: 출처표시 + 상업적 이용금지 + 변경금지",
-    "자유이용": "자유이용",
-    "자유이용불가": "자유이용 불가 (저작권법 제24조의2)",
-}
 # The number in img_opencodeN.png (and licenseTypeN.do) → the code.
 OPENCODES = {
     "1": "1유형",
@@ -251,7 +240,7 @@ def _content_of(body_el):
 
 
 def _parse_licence(body_el, url: str) -> str | None:
-    """The 공공누리 code (see LICENCE_LABELS) by image name, else link, else text; None when the
+    """The 공공누리 code (see common.licences) by image name, else link, else text; None when the
     page has no koglSeView block; drift when the block names nothing we know."""
     blocks = KOGL(body_el)
     if not blocks:
