@@ -33,7 +33,7 @@ import socket
 import threading
 from dataclasses import asdict, dataclass, field
 
-from replica import render
+from replica import markup
 
 KINDS = (
     "status",
@@ -156,7 +156,7 @@ class Faults:
         if kind == "maintenance":
             return handler._html(MAINTENANCE)
         if kind == "soft404":
-            return handler._html(render.alert_page(fault.message))
+            return handler._html(markup.alert_page(fault.message))
         if kind == "siiru":
             return handler._redirect("/siiru.do")
         if kind == "offsite":

@@ -37,7 +37,7 @@ from html.parser import HTMLParser
 
 import lxml.html
 
-from replica import render
+from replica import markup, render_gwangju
 from replica.state import Attachment, Photo, Post
 
 CONTROLS = "\x01\x07\x0b\x0c\x1b"
@@ -151,7 +151,7 @@ class Hostile:
             return render_view(post)
         for attack in attacks:
             if attack.attack in ALERTS:
-                return render.alert_page(ALERTS[attack.attack])
+                return markup.alert_page(ALERTS[attack.attack])
         names = {a.attack for a in attacks}
         for name, count in VIEW_COUNTS.items():
             if name in names:
@@ -163,20 +163,19 @@ class Hostile:
                 post = replace(
                     post, attachments=[*post.attachments, Attachment(sn, f"붙임{sn}.hwp")]
                 )
-                served = (
-                    f'href="/fileDownload.do?{render.file_key_query(post.board_id, post.seq, sn)}"'
-                )
-                links[served] = f'href="{render.esc(self._link(attack, post, sn))}"'
+                query = render_gwangju.file_key_query(post.board_id, post.seq, sn)
+                served = f'href="/fileDownload.do?{query}"'
+                links[served] = f'href="{markup.esc(self._link(attack, post, sn))}"'
             elif attack.attack == "offhost-photo":
                 token = f"hostile-{post.seq}-{len(post.photos)}"
                 post = replace(post, photos=[*post.photos, Photo(token, "현장 사진")])
                 links[f'src="/imageView/{token}"'] = (
-                    f'src="{render.esc(self._link(attack, post, 0))}"'
+                    f'src="{markup.esc(self._link(attack, post, 0))}"'
                 )
         text = render_view(post)
         for served, hostile in links.items():
             text = text.replace(served, hostile)
-        body = render._body(post)
+        body = render_gwangju.body_html(post)
         before, after = "", ""
         for attack in attacks:
             if attack.attack in VECTORS:
@@ -196,7 +195,7 @@ class Hostile:
             return "javascript:alert(1)//fileDownload.do?fileSn=7"
         if attack.attack == "offhost-photo":
             return f"http://127.0.0.1:{self.port + 1}/imageView/x"
-        query = render.file_key_query(post.board_id, post.seq, sn).replace("&amp;", "&")
+        query = render_gwangju.file_key_query(post.board_id, post.seq, sn).replace("&amp;", "&")
         return f"http://127.0.0.2:{self.port}/fileDownload.do?{query}"
 
     # -- admin API ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from replica import render, render_bbs, render_vendor
+from replica import render
 from replica.state import BOARDS, ReplicaState
 
 C0 = [bytes([c]) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
@@ -223,58 +223,29 @@ def mangle(source: Source, seed: int | str) -> tuple[bytes, list[str]]:
 
 def replica_sources(posts: int = 12, seed: int = 3) -> list[Source]:
     """Pages rendered by the replica (every skin: notice, press, legacy, bbs_view, vendor; list
-    and view)."""
+    and view), each at the URL its family serves it on."""
     state = ReplicaState(posts_per_board=posts, seed=seed, count_views=False)
     sources = []
     for board in BOARDS.values():
+        family = render.family(board)
         live = state.listing(board.board_id)
-        if board.skin in {"bbs_view", "legacy"}:  # both in the bbs_view family's markup
-            sources += _bbs_view_sources(board, live)
-            continue
+        list_page = family.list_page(board, live, render.ListRequest(page_id=board.page_id), None)
         sources.append(
             Source(
                 f"replica-{board.skin}-list",
-                f"http://127.0.0.1/boardList.do?boardId={board.board_id}&pageId={board.page_id}",
-                render.served(
-                    render.list_page(
-                        board,
-                        live,
-                        page_id=board.page_id,
-                        move_page=1,
-                        record_cnt=10,
-                        search_ty="TM",
-                        search_query="",
-                    )
-                ),
+                f"http://127.0.0.1{family.list_url(board)}",
+                render.served(list_page),
             )
         )
         for post in live[:3]:
-            url = f"http://127.0.0.1/boardView.do?pageId={board.page_id}&boardId={board.board_id}&seq={post.seq}"
-            view_page = render_vendor.view_page if board.skin == "vendor" else render.view_page
-            text = view_page(board, post, page_id=board.page_id, newer=None, older=None)
+            text = family.view_page(board, post, page_id=board.page_id, newer=None, older=None)
             sources.append(
-                Source(f"replica-{board.skin}-view-{post.seq}", url, render.served(text))
+                Source(
+                    f"replica-{board.skin}-view-{post.seq}",
+                    f"http://127.0.0.1{family.view_url(board, post.seq)}",
+                    render.served(text),
+                )
             )
-    return sources
-
-
-def _bbs_view_sources(board, live) -> list[Source]:
-    base = f"http://127.0.0.1/{board.board_id}"
-    sources = [
-        Source(
-            f"replica-{board.skin}-list",
-            f"{base}/boardList.do?menuId={board.page_id}&pageIndex=1",
-            render.served(render_bbs.list_page(board, live, page_index=1)),
-        )
-    ]
-    for post in live[:3]:
-        sources.append(
-            Source(
-                f"replica-{board.skin}-view-{post.seq}",
-                f"{base}/boardView.do?seq={post.seq}&menuId={board.page_id}",
-                render.served(render_bbs.view_page(board, post, newer=None, older=None)),
-            )
-        )
     return sources
 
 

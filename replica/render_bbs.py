@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 
 from replica import blobs
-from replica.render import body_escape, esc
+from replica.markup import body_escape, esc
 from replica.state import Post, ReplicaBoard
 
 LIST_RECORDS = 10  # rows a list page shows (no record-count parameter is known for this site)

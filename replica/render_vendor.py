@@ -9,14 +9,15 @@ preview link); `div.siiruBoardBody` with `div.insrtPreView` iframes, `div.imageV
 `small`), `div.videoView`, `div.audioView`, `div.boardContents` and `div.koglSeView`
 (`img_opencodeN.png` + `small`).
 
-Replica choices (plausible, NOT from the issue): the page chrome (Gwangju's, from `render.page`),
-the whitespace, the tags inside the info line, the `[…]` prefixes as plain text of the h4, the
-notice badge's text `공지`, the board-defined items (접수기간) and 담당부서/연락처 as dt/dd items,
-the file and preview URLs (Gwangju's `/fileDownload.do` and `/filePreView.do`), the video and
-audio URLs, the licence image's directory and every `small` text (those of 자유이용 and
-자유이용 불가 included), how `[size: …]` rounds (KiB to nearest, MiB to a tenth), and the list
+Replica choices (plausible, NOT from the issue): the page chrome (Gwangju's, from
+`render_gwangju.page`), the whitespace, the tags inside the info line, the `[…]` prefixes as
+plain text of the h4, the notice badge's text `공지`, the board-defined items (접수기간) and 담당부서/연락처
+as dt/dd items, the file and preview URLs (Gwangju's `/fileDownload.do` and `/filePreView.do`),
+the video and audio URLs, the licence image's directory and every `small` text (those of 자유이용
+and 자유이용 불가 included), how `[size: …]` rounds (KiB to nearest, MiB to a tenth), and the list
 page (Gwangju's list markup: the vendor list is unknown). What a page shows beyond the post's
-truth (badge, periods, previews, video, audio) is drawn from the post's identity, so a page is the
+truth (badge, periods, previews, video, audio) is drawn from the post's identity, so a page is
+the
 same every time it is served; a file's declared size is that of the bytes served for it.
 """
 
@@ -25,7 +26,8 @@ from __future__ import annotations
 import random
 
 from replica import blobs
-from replica.render import body_escape, esc, file_key_query, page
+from replica.markup import body_escape, esc
+from replica.render_gwangju import file_key_query, page
 from replica.state import LICENCES, Post, ReplicaBoard
 
 # The `small` text of each 공공누리 image (img_opencodeN.png); 1–4 as the Gwangju skin prints them.

@@ -22,21 +22,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from urllib.parse import parse_qs, quote, urlsplit
 
-from replica import blobs, render, render_bbs, render_vendor
+from replica import blobs, render
 from replica.faults import Faults
 from replica.hostile import Hostile
+from replica.render import int_param
 from replica.state import Post, ReplicaBoard, ReplicaState
 
 HTML = "text/html;charset=UTF-8"
-RECORD_COUNTS = (10, 30, 50, 100)
 MSG_DELETED = "삭제된 게시물입니다."
 MSG_MISSING = "존재하지 않는 게시물입니다."
 MSG_NO_FILE = "파일이 존재하지 않습니다."
 # The old URL family: /<boardId>/boardList.do, /<boardId>/boardView.do (the pre-2020 Gwangju
-# site's BD_… boards, and bbs_view boards such as 전라남도's M7116).
+# site's BD_… boards, and bbs_view boards such as 전라남도's M7116): the families whose
+# `old_urls` is set (replica/render.py).
 LEGACY_PATH = re.compile(r"^/([A-Za-z0-9_]+)/(boardList|boardView)\.do$")
-# The skins served on it, both in the bbs_view family's markup (replica/render_bbs.py).
-OLD_URL_SKINS = {"legacy", "bbs_view"}
 
 
 class NotLoopback(ValueError):
@@ -53,13 +52,6 @@ def require_loopback(host: str) -> None:
         raise NotLoopback(
             f"the replica only listens on loopback addresses (127.0.0.0/8, ::1), not {host!r}"
         )
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
         return params
 
     def _read_body(self) -> bytes:
-        length = _int(self.headers.get("Content-Length"), 0)
+        length = int_param(self.headers.get("Content-Length"), 0)
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(
@@ -173,34 +165,22 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
 
     def _legacy(self, board_id: str, page: str, params: dict[str, str]) -> None:
-        """The pre-2020 URL form: /BD_…/boardList.do?menuId=… and /BD_…/boardView.do?seq=…"""
+        """The old URL form: /BD_…/boardList.do?menuId=…&pageIndex=N, /M7116/boardView.do?seq=N
+        (the bbs_view family: 전라남도 보도자료, the pre-2020 Gwangju board)."""
         board = self.state.board(board_id)
-        if board is None or board.skin not in OLD_URL_SKINS:
+        family = render.family(board) if board else None
+        if board is None or family is None or not family.old_urls:  # unknown, or a new-URL board
             return self._redirect("/siiru.do")
-        return self._bbs_view(board, page, params)
-
-    def _bbs_view(self, board, page: str, params: dict[str, str]) -> None:
-        """A bbs_view-family board (전라남도 보도자료, the pre-2020 Gwangju board):
-        /M7116/boardList.do?menuId=…&pageIndex=N and /M7116/boardView.do?seq=N&menuId=…; a
-        deleted or unknown seq answers as the other boards do (the real site's answer is not
-        known)."""
         if page == "boardList":
-            posts = self.state.listing(board.board_id, params.get("searchWrd", "").strip(), "TM")
-            page_index = max(_int(params.get("pageIndex"), 1), 1)
-            return self._html(render_bbs.list_page(board, posts, page_index=page_index))
-        post = self.state.get(board.board_id, _int(params.get("seq"), -1))
-        if post is None or post.deleted:
-            return self._html(render.alert_page(MSG_DELETED if post else MSG_MISSING))
-        snapshot = self.state.see(post)
-        newer, older = self.state.neighbours(post)
-        self._html(render_bbs.view_page(board, snapshot, newer=newer, older=older))
+            return self._list_page(board, family, params)
+        return self._view_page(board, family, params)
 
     def _board_down(self, params: dict[str, str]) -> None:
         """A bbs_view board's file: /boardDown.do?boardId=…&seq=…&fileLinkTp=F&fileLinkSeq=N."""
         board, post = self._post(params)
-        sn = _int(params.get("fileLinkSeq"), -1)
+        sn = int_param(params.get("fileLinkSeq"), -1)
         attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
-        if board is None or board.skin not in OLD_URL_SKINS or post is None or post.deleted:
+        if board is None or not render.family(board).old_urls or post is None or post.deleted:
             return self._html(render.alert_page(MSG_NO_FILE))
         if attachment is None:
             return self._html(render.alert_page(MSG_NO_FILE))
@@ -213,27 +193,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def _list(self, params: dict[str, str]) -> None:
         board = self.state.board(params.get("boardId", ""))
-        if board is None or board.skin in OLD_URL_SKINS:
+        family = render.family(board) if board else None
+        if board is None or family is None or family.old_urls:  # unknown, or an old-URL board
             return self._redirect("/siiru.do")
-        record_cnt = _int(params.get("recordCnt"), 10)
-        if record_cnt not in RECORD_COUNTS:
-            record_cnt = 10
-        move_page = max(_int(params.get("movePage"), 1), 1)
-        search_ty = params.get("searchTy", "TM") or "TM"
-        query = params.get("searchQuery", "").strip()
-        posts = self.hostile.listing(
-            board.board_id, self.state.listing(board.board_id, query, search_ty)
-        )
-        text = render.list_page(
-            board,
-            posts,
-            page_id=params.get("pageId", ""),
-            move_page=move_page,
-            record_cnt=record_cnt,
-            search_ty=search_ty,
-            search_query=query,
-            claimed_pages=self.state.claimed_pages.get(board.board_id),
-        )
+        self._list_page(board, family, params)
+
+    def _list_page(
+        self, board: ReplicaBoard, family: render.Family, params: dict[str, str]
+    ) -> None:
+        request = family.list_request(params)
+        posts = self.state.listing(board.board_id, request.search_query, request.search_ty)
+        if not family.hostile:
+            return self._html(family.list_page(board, posts, request, None))
+        posts = self.hostile.listing(board.board_id, posts)
+        claimed = self.state.claimed_pages.get(board.board_id)
+        text = family.list_page(board, posts, request, claimed)
         self._html(self.hostile.list_text(board.board_id, text))
 
     def _post(
@@ -242,25 +216,31 @@ class Handler(BaseHTTPRequestHandler):
         board = self.state.board(params.get(board_key, ""))
         if board is None:
             return None, None
-        return board, self.state.get(board.board_id, _int(params.get("seq"), -1))
+        return board, self.state.get(board.board_id, int_param(params.get("seq"), -1))
 
     def _view(self, params: dict[str, str]) -> None:
-        board, post = self._post(params)
-        if board is None or board.skin in OLD_URL_SKINS:
+        board = self.state.board(params.get("boardId", ""))
+        family = render.family(board) if board else None
+        if board is None or family is None or family.old_urls:  # unknown, or an old-URL board
             return self._redirect("/siiru.do")
-        if post is None:
-            return self._html(render.alert_page(MSG_MISSING))
-        if post.deleted:
-            return self._html(render.alert_page(MSG_DELETED))
+        self._view_page(board, family, params)
+
+    def _view_page(
+        self, board: ReplicaBoard, family: render.Family, params: dict[str, str]
+    ) -> None:
+        """A post's view page; a deleted or unknown seq answers the family's alert page (for the
+        bbs_view family the real site's answer is not known: it answers as the others do)."""
+        post = self.state.get(board.board_id, int_param(params.get("seq"), -1))
+        if post is None or post.deleted:
+            return self._html(family.alert_page(MSG_DELETED if post else MSG_MISSING))
         snapshot = self.state.see(post)
         newer, older = self.state.neighbours(post)
         page_id = params.get("pageId", "")
-        view_renderer = render_vendor.view_page if board.skin == "vendor" else render.view_page
-        text = self.hostile.view(
-            snapshot,
-            lambda p: view_renderer(board, p, page_id=page_id, newer=newer, older=older),
-        )
-        self._html(text)
+
+        def view(p: Post) -> str:
+            return family.view_page(board, p, page_id=page_id, newer=newer, older=older)
+
+        self._html(self.hostile.view(snapshot, view) if family.hostile else view(snapshot))
 
     def _download(self, params: dict[str, str]) -> None:
         if params.get("action") == "zip":
@@ -277,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         board_id, _, seq = params.get("fileKey", "").partition("|")
         board, post = self._post({"boardId": board_id, "seq": seq})
-        sn = _int(params.get("fileSn"), -1)
+        sn = int_param(params.get("fileSn"), -1)
         attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
         if post is None or post.deleted or attachment is None:
             return self._html(render.alert_page(MSG_NO_FILE))
@@ -291,7 +271,7 @@ class Handler(BaseHTTPRequestHandler):
     def _preview(self, params: dict[str, str]) -> None:
         board_id, _, seq = params.get("fileKey", "").partition("|")
         board, post = self._post({"boardId": board_id, "seq": seq})
-        sn = _int(params.get("fileSn"), -1)
+        sn = int_param(params.get("fileSn"), -1)
         attachment = next((a for a in post.attachments if a.file_sn == sn), None) if post else None
         if attachment is None:
             return self._html(render.alert_page(MSG_NO_FILE))
@@ -340,7 +320,7 @@ class Handler(BaseHTTPRequestHandler):
             if rest == ["posts"]:
                 return self._json(state.seqs(board_id))
             if len(rest) >= 2 and rest[0] == "posts":
-                return self._post_admin(board_id, _int(rest[1], -1), rest[2:], payload)
+                return self._post_admin(board_id, int_param(rest[1], -1), rest[2:], payload)
         raise KeyError(f"no admin route {path}")
 
     def _post_admin(self, board_id: str, seq: int, action: list[str], payload: dict) -> None:

@@ -171,10 +171,8 @@ def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime)
             ],
             licence=None,
         )
-    if board.skin == "bbs_view":
-        return _bbs_view_post(seed, board, seq, posted_at, rng, post_title, dept)
-    if board.skin == "vendor":
-        return _vendor_post(seed, board, seq, posted_at, rng, post_title, dept)
+    if board.skin in ("bbs_view", "vendor"):
+        return _drawn_post(seed, board, seq, posted_at, rng, post_title, dept)
     n_photos = rng.choice([0, 0, 0, 1, 1, 2, 3, 4]) if press else rng.choice([0, 0, 0, 0, 1, 2])
     n_files = rng.choice([0, 1, 1, 2, 3, 5]) if press else rng.choice([0, 0, 1, 1, 2, 3, 4, 5])
     return Post(
@@ -201,70 +199,70 @@ def generate_post(seed: int, board: ReplicaBoard, seq: int, posted_at: datetime)
     )
 
 
-def _bbs_view_post(
-    seed: int, board: ReplicaBoard, seq: int, posted_at: datetime, rng, post_title: str, dept: str
-) -> Post:
-    """A post of the bbs_view board (전라남도 보도자료). From the issue: no author and no view
-    count on the page, a 담당부서, files, a 공공누리 type. The page shows neither `writer` nor
-    `view_count` (kept for the list and the state's bookkeeping); no phone (none on the page)."""
-    return Post(
-        board_id=board.board_id,
-        seq=seq,
-        title=post_title,
-        writer=dept,
-        department=dept,
-        phone=None,
-        posted_at=posted_at,
-        view_count=0,
-        paragraphs=None,
-        body_seed=f"{seed}|{board.board_id}|{seq}|body",
-        photos=[
-            Photo(image_token(board.board_id, seq, i, 0), corpus.caption(rng))
-            for i in range(rng.choice([0, 0, 0, 1, 1, 2, 3]))
-        ],
-        attachments=[
-            Attachment(i + 1, corpus.file_name(rng, post_title, i))
-            for i in range(rng.choice([0, 1, 1, 2, 3]))
-        ],
-        licence=rng.choice([1, 1, 1, 2, 3, 4, None]),
-    )
+@dataclass(frozen=True)
+class Draws:
+    """How many photos and files a board's posts draw, and which 공공누리 values (replica choices)."""
+
+    photos: tuple[int, ...]
+    files: tuple[int, ...]
+    licences: tuple[int | None, ...]
 
 
-VENDOR_LICENCES = (1, 1, 2, 3, 4, 9, 5, None)  # 9: 자유이용, 5: 자유이용 불가 (issue 20)
+BBS_VIEW_DRAWS = Draws((0, 0, 0, 1, 1, 2, 3), (0, 1, 1, 2, 3), (1, 1, 1, 2, 3, 4, None))
+# every 공공누리 value of the vendor skin, 9: 자유이용 and 5: 자유이용 불가 included (issue 20)
+VENDOR_DRAWS = Draws((0, 0, 0, 1, 2, 3), (0, 0, 1, 1, 2, 4), (1, 1, 2, 3, 4, 9, 5, None))
 VENDOR_STATES = ("접수중", "마감", "진행중")  # a replica choice of 상태 words
 
 
-def _vendor_post(
+def _drawn_post(
     seed: int, board: ReplicaBoard, seq: int, posted_at: datetime, rng, post_title: str, dept: str
 ) -> Post:
-    """A post of the vendor default board: a title that may start with `[분류]` and `[상태]`
-    (issue 20), every 공공누리 value including 자유이용 (9) and 자유이용 불가 (5), and a 담당부서
-    and 연락처 as the board's own dt/dd items on some posts (a replica choice)."""
-    prefix = ""
-    if rng.random() < 0.4:
-        prefix += f"[{corpus.category(rng)}] "
-    if rng.random() < 0.3:
-        prefix += f"[{rng.choice(VENDOR_STATES)}] "
+    """A post of the bbs_view board (전라남도 보도자료) or of the vendor default board, its photos,
+    files and licence drawn by the board's `Draws`.
+
+    bbs_view, from the issue: no author and no view count on the page, a 담당부서, files, a 공공누리
+    type. The page shows neither `writer` nor `view_count` (kept for the list and the state's
+    bookkeeping); no phone (none on the page).
+
+    vendor: a title that may start with `[분류]` and `[상태]` (issue 20), every 공공누리 value
+    including 자유이용 (9) and 자유이용 불가 (5), and a 담당부서 and 연락처 as the board's own dt/dd
+    items on some posts (a replica choice). Files are named after the title without prefixes."""
+    vendor = board.skin == "vendor"
+    draws = VENDOR_DRAWS if vendor else BBS_VIEW_DRAWS
+    title, writer, view_count = post_title, dept, 0
+    department: str | None = dept
+    phone: str | None = None
+    if vendor:  # drawn in this order, before the photos
+        prefix = ""
+        if rng.random() < 0.4:
+            prefix += f"[{corpus.category(rng)}] "
+        if rng.random() < 0.3:
+            prefix += f"[{rng.choice(VENDOR_STATES)}] "
+        title = prefix + post_title
+        writer = dept if rng.random() < 0.7 else "관리자"
+        department = dept if rng.random() < 0.5 else None
+        phone = corpus.phone(rng) if rng.random() < 0.4 else None
+        view_count = int(rng.paretovariate(1.3) * 30)
     return Post(
         board_id=board.board_id,
         seq=seq,
-        title=prefix + post_title,
-        writer=dept if rng.random() < 0.7 else "관리자",
-        department=dept if rng.random() < 0.5 else None,
-        phone=corpus.phone(rng) if rng.random() < 0.4 else None,
+        title=title,
+        writer=writer,
+        department=department,
+        phone=phone,
         posted_at=posted_at,
-        view_count=int(rng.paretovariate(1.3) * 30),
+        view_count=view_count,
         paragraphs=None,
         body_seed=f"{seed}|{board.board_id}|{seq}|body",
         photos=[
             Photo(image_token(board.board_id, seq, i, 0), corpus.caption(rng))
-            for i in range(rng.choice([0, 0, 0, 1, 2, 3]))
+            for i in range(rng.choice(draws.photos))
         ],
         attachments=[
             Attachment(i + 1, corpus.file_name(rng, post_title, i))
-            for i in range(rng.choice([0, 0, 1, 1, 2, 4]))
+            for i in range(rng.choice(draws.files))
         ],
-        licence=rng.choice(VENDOR_LICENCES),
+        licence=rng.choice(draws.licences),
     )
 
 
