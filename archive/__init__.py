@@ -10,23 +10,34 @@ It may import the standard library, SQLAlchemy, Alembic, warcio, pyarrow, `safeh
 crawler hands it objects that satisfy the protocols in `archive.seam`.
 """
 
-from archive.boards import archived_boards, newest_posted_at, post_counts, undeleted_posts
-from archive.db import make_engine, within_statement_timeout, write_transaction
-from archive.errors import ArchiveError, ArchiveMissing, BadDate, BadRef, NotFound
-from archive.listing import ListingCheck, observe_listing
-from archive.migrate import check_schema, upgrade
-from archive.models import CrawlRun
-from archive.runs import (
-    add_to_stats,
-    find_run,
-    finish_run,
-    last_started,
-    previous_successes,
-    start_run,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# `search` is both a function and the module that defines it: bound here at once, or the import
+# of `archive.search` by any other module would leave `archive.search` the module.
 from archive.search import BadQuery, SearchHit, parse_query, search
-from archive.search_index import reindex
-from archive.store import Change, mark_status, store_post
+
+if TYPE_CHECKING:
+    from archive.boards import archived_boards, newest_posted_at, post_counts, undeleted_posts
+    from archive.db import make_engine, within_statement_timeout, write_transaction
+    from archive.errors import ArchiveError, ArchiveMissing, BadDate, BadRef, NotFound
+    from archive.listing import ListingCheck, observe_listing
+    from archive.migrate import upgrade
+    from archive.models import CrawlRun
+    from archive.runs import (
+        add_to_stats,
+        find_run,
+        finish_run,
+        last_started,
+        previous_successes,
+        start_run,
+    )
+    from archive.schema import check_schema
+    from archive.search_index import reindex
+    from archive.store import Change, mark_status, store_post
+
 
 __all__ = [
     "ArchiveError",
@@ -61,3 +72,49 @@ __all__ = [
     "within_statement_timeout",
     "write_transaction",
 ]
+
+# Where each name is defined: imported when first asked for (PEP 562), so that a read command
+# loads what it uses — not the crawl's store, the listing check or Alembic (issue 21, item 10).
+_HOME = {
+    "ArchiveError": "archive.errors",
+    "ArchiveMissing": "archive.errors",
+    "BadDate": "archive.errors",
+    "BadRef": "archive.errors",
+    "NotFound": "archive.errors",
+    "Change": "archive.store",
+    "mark_status": "archive.store",
+    "store_post": "archive.store",
+    "CrawlRun": "archive.models",
+    "ListingCheck": "archive.listing",
+    "observe_listing": "archive.listing",
+    "archived_boards": "archive.boards",
+    "newest_posted_at": "archive.boards",
+    "post_counts": "archive.boards",
+    "undeleted_posts": "archive.boards",
+    "make_engine": "archive.db",
+    "within_statement_timeout": "archive.db",
+    "write_transaction": "archive.db",
+    "check_schema": "archive.schema",
+    "upgrade": "archive.migrate",
+    "add_to_stats": "archive.runs",
+    "find_run": "archive.runs",
+    "finish_run": "archive.runs",
+    "last_started": "archive.runs",
+    "previous_successes": "archive.runs",
+    "start_run": "archive.runs",
+    "reindex": "archive.search_index",
+}
+
+
+def __getattr__(name: str) -> object:
+    """`archive.NAME` and `from archive import NAME`: import NAME's module on first use."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'archive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

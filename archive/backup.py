@@ -27,9 +27,9 @@ from archive.captures import repair_tail
 from archive.check import CheckReport, check_archive
 from archive.db import BUSY_TIMEOUT_MS, make_engine, sqlite_path
 from archive.errors import ArchiveError
-from archive.migrate import check_schema
 from archive.models import Base, Capture, CrawlRun, StoredFile
 from archive.runs import interrupt_stale
+from archive.schema import check_schema
 from archive.storage import Store
 
 CHUNK = 1 << 20

@@ -50,8 +50,9 @@ from archive.backup import fsync_path
 from archive.check import CheckReport, check_archive, crawl_holds_lock
 from archive.db import display_url, make_engine, sqlite_path
 from archive.errors import ArchiveError
-from archive.migrate import check_schema, upgrade
+from archive.migrate import upgrade
 from archive.models import Base, Capture, CrawlRun, StoredFile
+from archive.schema import check_schema
 from archive.search_index import reindex
 from archive.storage import Store
 

@@ -9,11 +9,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 
-from archive.db import display_url, make_engine
+from archive.db import make_engine
 from archive.errors import ArchiveMissing
+from archive.schema import check_schema as check_schema  # read without Alembic; kept here too
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Serialises concurrent upgrades on PostgreSQL (SQLite does it with BEGIN IMMEDIATE).
@@ -84,23 +85,6 @@ def _check_references(connection: Connection) -> None:
         raise RuntimeError(
             f"the upgrade would leave {len(broken)} broken reference(s), e.g. {table} row "
             f"{rowid} → {parent}: rolled back, nothing changed"
-        )
-
-
-def check_schema(engine: Engine) -> None:
-    """Raise ArchiveMissing unless the archive's schema is the one this code was built for."""
-    with engine.connect() as connection:
-        current = current_revision(connection)
-    where = display_url(engine.url)
-    if current is None:
-        raise ArchiveMissing(f"{where} is not a sijeong archive yet (run `sijeong db upgrade`)")
-    known = revisions()
-    if current not in known:
-        raise ArchiveMissing(f"{where} has schema {current}, newer than this sijeong knows")
-    if current != known[-1]:
-        raise ArchiveMissing(
-            f"{where} has schema {current}, this sijeong needs {known[-1]} "
-            "(run `sijeong db upgrade`)"
         )
 
 

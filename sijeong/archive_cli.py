@@ -18,8 +18,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import ArchiveError, check_schema, make_engine, queries, reindex
-from archive import upgrade as upgrade_archive
-from archive.check import CheckReport, check_archive, counted
 from archive.db import SUPPORTED_URLS, display_url
 from archive.refs import parse_when
 from archive.storage import Store
@@ -33,6 +31,7 @@ from sijeong.params import COUNT, ID
 from sijeong.printable import printable
 
 if TYPE_CHECKING:
+    from archive.check import CheckReport
     from archive.copy import CopyResult
 
 db_option = click.option(
@@ -274,6 +273,8 @@ def upgrade(db: str | None) -> None:
         sijeong db upgrade
         SIJEONG_DB=sqlite:////srv/sijeong/archive.sqlite3 sijeong db upgrade
     """
+    from archive.migrate import upgrade as upgrade_archive  # Alembic: only when it runs
+
     url = db_url(db)
     with database_errors(url):
         before, after = upgrade_archive(url)
@@ -329,6 +330,8 @@ def check_command(deep: bool, fmt: str, db: str | None) -> None:
         sijeong db check
         sijeong db check --deep --format json
     """
+    from archive.check import check_archive  # db commands' modules load when they run
+
     url = db_url(db)
     with database_errors(url):
         store = Store.for_archive(url)
@@ -343,6 +346,8 @@ def check_command(deep: bool, fmt: str, db: str | None) -> None:
 
 
 def _print_check(report: CheckReport, what: str) -> None:
+    from archive.check import counted  # db commands' modules load when they run
+
     out = output.console()
     table = Table(title=what, title_justify="left", box=box.SIMPLE_HEAD)
     for name in ("check", "result", "checked"):
@@ -384,6 +389,7 @@ def backup_command(path: Path, db: str | None) -> None:
         sijeong db backup /backup/sijeong-2026-11-24.sqlite3
     """
     from archive.backup import backup_archive  # db commands' modules load when they run
+    from archive.check import counted
 
     url = db_url(db)
     with database_errors(url):
@@ -462,6 +468,8 @@ def copy_command(to: str, to_store: Path | None, db: str | None) -> None:
 
 
 def _print_copy(result: CopyResult) -> None:
+    from archive.check import counted  # db commands' modules load when they run
+
     click.echo(
         f"{result.source} → {result.target}: {counted(result.rows, 'row')} in "
         f"{len(result.tables)} tables, row counts and content hashes equal"

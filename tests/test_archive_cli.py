@@ -9,7 +9,7 @@ from archive_fixtures import BRIEFING, NOTICE, POSTGRES
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from archive.migrate import head_revision
+from archive.migrate import head_revision, upgrade
 from sijeong.cli import cli
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, nights
@@ -289,6 +289,29 @@ def test_reading_a_database_without_the_schema_says_to_upgrade(db_url):
     assert (result.exit_code, result.stderr) == (
         2,
         f"Error: {db_url} is not a sijeong archive yet (run `sijeong db upgrade`)\n",
+    )
+
+
+def test_reading_an_archive_at_an_older_schema_says_to_upgrade(db_url):
+    upgrade(db_url, "0007")
+    result = run("show", "16222", "--db", db_url)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {db_url} has schema 0007, this sijeong needs {head_revision()} "
+        "(run `sijeong db upgrade`)\n",
+    )
+
+
+def test_reading_an_archive_at_a_newer_schema_is_refused(db_url):
+    upgrade(db_url)
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = run("search", "청년", "--db", db_url)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {db_url} has schema 9999, newer than this sijeong knows\n",
     )
 
 

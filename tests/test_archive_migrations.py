@@ -19,7 +19,7 @@ from sqlalchemy import Connection, MetaData, func, inspect, select
 from sqlalchemy.orm import Session
 
 import archive.search_tokens as live_tokeniser
-from archive import make_engine, search, upgrade
+from archive import make_engine, schema, search, upgrade
 from archive.migrate import check_schema, current_revision, head_revision, revisions
 from archive.models import Base, SearchDoc
 from archive.search_check import index_problems
@@ -166,6 +166,12 @@ def test_the_migrations_build_exactly_the_models(archive):
         }
         context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_revisions_check_schema_knows_are_alembics():
+    """`check_schema` reads the archive's revision without Alembic, against this list."""
+    assert list(schema.REVISIONS) == revisions()
+    assert schema.HEAD == head_revision()
 
 
 def test_the_first_revision_is_0001_and_the_chain_is_linear():
