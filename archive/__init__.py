@@ -26,7 +26,17 @@ from archive.runs import (
 )
 from archive.search import BadQuery, SearchHit, parse_query, search
 from archive.search_index import reindex
-from archive.store import Change, mark_status, store_post
+from archive.store import (
+    LISTED,
+    RECHECKED,
+    Change,
+    Downloads,
+    Listed,
+    Rechecked,
+    mark_status,
+    store_fetched,
+    store_reparsed,
+)
 
 __all__ = [
     "ArchiveError",
@@ -35,6 +45,11 @@ __all__ = [
     "BadQuery",
     "BadRef",
     "Change",
+    "Downloads",
+    "LISTED",
+    "Listed",
+    "RECHECKED",
+    "Rechecked",
     "CrawlRun",
     "ListingCheck",
     "NotFound",
@@ -55,7 +70,8 @@ __all__ = [
     "reindex",
     "search",
     "start_run",
-    "store_post",
+    "store_fetched",
+    "store_reparsed",
     "undeleted_posts",
     "upgrade",
     "within_statement_timeout",

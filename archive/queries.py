@@ -214,7 +214,7 @@ def _versions(session: Session, post: Post) -> Sequence[PostVersion]:
 
 
 def _attachments(version: PostVersion) -> list[dict[str, Any]]:
-    """The attachment list as content: a size the page declares is not (see `store_post`)."""
+    """The attachment list as content: a size the page declares is not (see `store_fetched`)."""
     return [{"file_sn": a.file_sn, "name": a.name, "url": a.url} for a in version.attachments]
 
 

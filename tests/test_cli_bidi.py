@@ -13,7 +13,7 @@ from archive_fixtures import NIGHT_1, make_post, new_run
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, store_post, upgrade
+from archive import finish_run, make_engine, store_fetched, upgrade
 from sijeong.cli import cli
 from sijeong.printable import json_text, printable
 
@@ -42,7 +42,7 @@ def spoofing_archive(tmp_path) -> str:
                 body_text="본문 " + SPOOF + str(night),
                 files=("파일 " + SPOOF + ".hwp",),
             )
-            store_post(session, post, run_id=run, fetched_at=at)
+            store_fetched(session, post, run_id=run, fetched_at=at)
             finish_run(session, run, finished_at=at, status="ok", exit_code=0)
     engine.dispose()
     return url

@@ -13,7 +13,7 @@ from archive_fixtures import NIGHT_1, make_post, new_run
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, store_post, upgrade
+from archive import finish_run, make_engine, store_fetched, upgrade
 from sijeong.cli import cli
 
 HOSTILE = "\x1b]52;c;SGVsbG8=\x07 \x1b[2J \x9b31m \x07 \x7f \r \x85"
@@ -41,7 +41,7 @@ def hostile_archive(tmp_path) -> str:
                 body_text=BODY + str(night),
                 files=("파일 " + HOSTILE + ".hwp",),
             )
-            store_post(session, post, run_id=run, fetched_at=at)
+            store_fetched(session, post, run_id=run, fetched_at=at)
             finish_run(
                 session,
                 run,
