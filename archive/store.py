@@ -27,7 +27,7 @@ from archive.models import (
     StoredFile,
     ViewCount,
 )
-from archive.seam import ListingRowLike, PostLike
+from archive.seam import POST_FIELDS, ListingRowLike, PostLike, version_values
 from archive.search_index import index_version, status_changed
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -370,18 +370,8 @@ def _add_version(
         post=row,
         version=number,
         content_hash=content_hash,
-        title=post.title,
-        author=post.author,
-        department=post.department,
-        phone=post.phone,
-        posted_at=post.posted_at,
-        posted_at_precision=post.posted_at_precision,
-        body_html=post.body_html,
-        body_text=post.body_text,
+        **version_values(post),
         images=[_image(p.url, p.caption, files) for p in post.images],
-        licence=post.licence,
-        subtitle=post.subtitle,
-        category=post.category,
         captured_at=captured_at,
         run_id=run_id,
         capture_id=capture_id,
@@ -401,7 +391,7 @@ def _add_version(
     version.files_hash = files_hash(version)
     session.add(version)
     row.current_version = version
-    for field in ("title", "author", "department", "phone", "posted_at", "posted_at_precision"):
+    for field in POST_FIELDS:
         setattr(row, field, getattr(post, field))
     index_version(session, version)
     return number

@@ -4,6 +4,7 @@ Every test here runs on SQLite and on PostgreSQL (the `db_url` fixture)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 
 import pytest
@@ -14,7 +15,7 @@ from archive_fixtures import (
     make_post,
     new_run,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,9 @@ from archive.models import (
     PostVersion,
     ViewCount,
 )
+from archive.seam import POST_FIELDS, VERSION_FIELDS
+from archive.views import PostView
+from crawler.items import ParsedPost
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 
@@ -263,3 +267,16 @@ def test_a_store_after_reads_in_the_same_session_is_committed(archive, session):
     assert not session.in_transaction()
     with Session(archive) as other:
         assert row_counts(other)["posts"] == 1
+
+
+def test_version_fields_are_the_content_of_a_stored_version_a_parsed_post_and_a_view():
+    """`version_values` fills a stored version from a parsed post and `show`'s view from a stored
+    version: a content column `PostVersion` gained and `VERSION_FIELDS` missed would be stored
+    empty and never shown."""
+    bookkeeping = {"id", "post_id", "version", "content_hash", "files_hash", "captured_at"}
+    bookkeeping |= {"run_id", "capture_id"}
+    stored = {column.key for column in inspect(PostVersion).column_attrs} - bookkeeping
+    assert set(VERSION_FIELDS) == stored | {"attachments"}
+    assert set(VERSION_FIELDS) <= {field.name for field in fields(ParsedPost)}
+    assert set(VERSION_FIELDS) <= {field.name for field in fields(PostView)}
+    assert set(POST_FIELDS) <= {column.key for column in inspect(Post).column_attrs}
