@@ -26,7 +26,6 @@ from archive import post_counts
 from archive.captures import repair_tail
 from archive.lifecycle import ledger_run
 from archive.storage import Store
-from common.exit_codes import EXIT_OK
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
 from crawler.distributed import (
     DEFAULT_PREFIX,
@@ -41,8 +40,8 @@ from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
     CrawlOptions,
     CrawlResult,
-    board_counts,
     close_run,
+    counted,
     crawl_settings,
     error_line,
     holder_description,
@@ -185,16 +184,7 @@ def run_worker(
     stats = crawler.stats.get_stats()
     spider = crawler.spider
     assert isinstance(spider, DistributedBoardSpider)
-    result = CrawlResult(
-        run_id=spec["run_id"],
-        status="ok",
-        exit_code=EXIT_OK,
-        mode=options.mode,
-        boards=list(options.boards),
-        requests=int(stats.get("downloader/request_count", 0)),
-        per_board=board_counts(stats, options.boards),
-        failures=list(spider.failures),
-    )
+    result = counted(spec["run_id"], options, stats, failures=spider.failures)
     # The worker's own part, judged as the coordinator judges the whole: drift and a signal are
     # the worker's to say; robots.txt, a firewall and "nothing answered" are the whole run's,
     # which only the coordinator (with every worker's counts) can tell.
@@ -326,18 +316,8 @@ def _outcome(
     refused = [json.loads(f) for f in server.lrange(keys.refused, 0, 9)]
     errors = server.lrange(keys.errors, 0, 0)
     drift = server.get(keys.drift)
-    result = CrawlResult(
-        run_id=run_id,
-        status="ok",
-        exit_code=EXIT_OK,
-        mode=options.mode,
-        boards=list(options.boards),
-        requests=int(stats.get("downloader/request_count", 0)),
-        per_board=board_counts(stats, options.boards),
-        failures=failures,
-        refused=refused,
-        warc=None,  # one WARC file per worker: warc/sijeong-run-<id>-<worker>.warc.gz
-    )
+    # one WARC file per worker (warc/sijeong-run-<id>-<worker>.warc.gz): no one run's file
+    result = counted(run_id, options, stats, failures=failures, refused=refused)
     return judge(
         result,
         error=errors[0].decode() if errors else None,

@@ -271,16 +271,12 @@ def _outcome(
     stats = crawler.stats.get_stats()
     spider = crawler.spider
     assert isinstance(spider, BoardSpider)
-    result = CrawlResult(
-        run_id=run_id,
-        status="ok",
-        exit_code=EXIT_OK,
-        mode=options.mode,
-        boards=list(options.boards),
-        requests=int(stats.get("downloader/request_count", 0)),
-        per_board=board_counts(stats, options.boards),
-        failures=list(spider.failures),
-        refused=list(spider.refused),
+    result = counted(
+        run_id,
+        options,
+        stats,
+        failures=spider.failures,
+        refused=spider.refused,
         warc=spider.archive.captures.location if spider.archive.captures else None,
     )
     return judge(
@@ -290,6 +286,30 @@ def _outcome(
         stopped=stopped_early(stats.get("finish_reason")),
         robots=stats.get(ROBOTS_UNAVAILABLE),
         answered=bool(spider.answered),
+    )
+
+
+def counted(
+    run_id: int,
+    options: CrawlOptions,
+    stats: Mapping[str, Any],
+    *,
+    failures: Sequence[dict],
+    refused: Sequence[dict] = (),
+    warc: str | None = None,
+) -> CrawlResult:
+    """A run's (or a worker's) result as its stats count it, before `judge` says how it ended."""
+    return CrawlResult(
+        run_id=run_id,
+        status="ok",
+        exit_code=EXIT_OK,
+        mode=options.mode,
+        boards=list(options.boards),
+        requests=int(stats.get("downloader/request_count", 0)),
+        per_board=board_counts(stats, options.boards),
+        failures=list(failures),
+        refused=list(refused),
+        warc=warc,
     )
 
 

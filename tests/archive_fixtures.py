@@ -203,3 +203,28 @@ def nights(archive, db_url) -> str:
     with Session(archive) as session:
         simulate_nights(session)
     return db_url
+
+
+def text_carrying_archive(path: Path, text: str, *, body: str | None = None, **finish) -> str:
+    """The URL of a new SQLite archive at `path` holding two nights of post 16222 whose every
+    text field carries `text` (title, author, department, body — `body` + `text` when given —
+    and a file's name), the title changed on the second night; each night's run finished with
+    `finish` (default: ok, exit 0)."""
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        for night, title in enumerate(("제목 " + text, "제목 바뀜 " + text)):
+            at = NIGHT_1 + night * DAY
+            run = new_run(session, at)
+            post = make_post(
+                title=title,
+                author="작성자 " + text,
+                department="부서 " + text,
+                body_text=(body if body is not None else "본문 " + text) + str(night),
+                files=("파일 " + text + ".hwp",),
+            )
+            store_fetched(session, post, run_id=run, fetched_at=at)
+            finish_run(session, run, finished_at=at, **({"status": "ok", "exit_code": 0} | finish))
+    engine.dispose()
+    return url

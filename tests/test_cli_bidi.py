@@ -6,14 +6,11 @@ U+061C) and the line and paragraph separators (U+2028, U+2029). Printed raw, an 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
-from archive_fixtures import NIGHT_1, make_post, new_run
+from archive_fixtures import text_carrying_archive
 from click.testing import CliRunner
-from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, store_fetched, upgrade
 from sijeong.cli import cli
 from sijeong.printable import json_text, printable
 
@@ -28,24 +25,7 @@ def _hidden(output: str) -> list[str]:
 
 @pytest.fixture
 def spoofing_archive(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        for night, title in enumerate(("제목 " + SPOOF, "제목 바뀜 " + SPOOF)):
-            at = NIGHT_1 + night * timedelta(days=1)
-            run = new_run(session, at)
-            post = make_post(
-                title=title,
-                author="작성자 " + SPOOF,
-                department="부서 " + SPOOF,
-                body_text="본문 " + SPOOF + str(night),
-                files=("파일 " + SPOOF + ".hwp",),
-            )
-            store_fetched(session, post, run_id=run, fetched_at=at)
-            finish_run(session, run, finished_at=at, status="ok", exit_code=0)
-    engine.dispose()
-    return url
+    return text_carrying_archive(tmp_path / "archive.sqlite3", SPOOF)
 
 
 COMMANDS = [

@@ -6,14 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
 
 import pytest
-from archive_fixtures import NIGHT_1, make_post, new_run
+from archive_fixtures import text_carrying_archive
 from click.testing import CliRunner
-from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, store_fetched, upgrade
 from sijeong.cli import cli
 
 HOSTILE = "\x1b]52;c;SGVsbG8=\x07 \x1b[2J \x9b31m \x07 \x7f \r \x85"
@@ -27,32 +24,15 @@ def _controls(output: str) -> list[str]:
 
 @pytest.fixture
 def hostile_archive(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        for night, title in enumerate(("제목 " + HOSTILE, "제목 바뀜 " + HOSTILE)):
-            at = NIGHT_1 + night * timedelta(days=1)
-            run = new_run(session, at)
-            post = make_post(
-                title=title,
-                author="작성자 " + HOSTILE,
-                department="부서 " + HOSTILE,
-                body_text=BODY + str(night),
-                files=("파일 " + HOSTILE + ".hwp",),
-            )
-            store_fetched(session, post, run_id=run, fetched_at=at)
-            finish_run(
-                session,
-                run,
-                finished_at=at,
-                status="partial",
-                exit_code=6,
-                failed=1,
-                stats={"errors": ["http://127.0.0.1/\x1b[2J\x9b31m: boom"]},
-            )
-    engine.dispose()
-    return url
+    return text_carrying_archive(
+        tmp_path / "archive.sqlite3",
+        HOSTILE,
+        body=BODY,
+        status="partial",
+        exit_code=6,
+        failed=1,
+        stats={"errors": ["http://127.0.0.1/\x1b[2J\x9b31m: boom"]},
+    )
 
 
 COMMANDS = [
