@@ -36,7 +36,17 @@ if TYPE_CHECKING:
     )
     from archive.schema import check_schema
     from archive.search_index import reindex
-    from archive.store import Change, mark_status, store_post
+    from archive.store import (
+        LISTED,
+        RECHECKED,
+        Change,
+        Downloads,
+        Listed,
+        Rechecked,
+        mark_status,
+        store_fetched,
+        store_reparsed,
+    )
 
 
 __all__ = [
@@ -46,6 +56,11 @@ __all__ = [
     "BadQuery",
     "BadRef",
     "Change",
+    "Downloads",
+    "LISTED",
+    "Listed",
+    "RECHECKED",
+    "Rechecked",
     "CrawlRun",
     "ListingCheck",
     "NotFound",
@@ -66,7 +81,8 @@ __all__ = [
     "reindex",
     "search",
     "start_run",
-    "store_post",
+    "store_fetched",
+    "store_reparsed",
     "undeleted_posts",
     "upgrade",
     "within_statement_timeout",
@@ -83,7 +99,13 @@ _HOME = {
     "NotFound": "archive.errors",
     "Change": "archive.store",
     "mark_status": "archive.store",
-    "store_post": "archive.store",
+    "LISTED": "archive.store",
+    "RECHECKED": "archive.store",
+    "Downloads": "archive.store",
+    "Listed": "archive.store",
+    "Rechecked": "archive.store",
+    "store_fetched": "archive.store",
+    "store_reparsed": "archive.store",
     "CrawlRun": "archive.models",
     "ListingCheck": "archive.listing",
     "observe_listing": "archive.listing",

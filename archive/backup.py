@@ -24,15 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from archive.captures import repair_tail
-from archive.check import CheckReport, check_archive
+from archive.check import CheckReport, check_database
 from archive.db import BUSY_TIMEOUT_MS, make_engine, sqlite_path
 from archive.errors import ArchiveError
-from archive.models import Base, Capture, CrawlRun, StoredFile
+from archive.models import Base, CrawlRun
 from archive.runs import interrupt_stale
 from archive.schema import check_schema
-from archive.storage import Store
-
-CHUNK = 1 << 20
+from archive.storage import Store, copy_file
 
 
 class BackupRefused(ArchiveError):
@@ -89,7 +87,7 @@ def backup_archive(db_url: str, target: Path) -> BackupResult:
         copy_store = Store(work / target_store.name)
         _copy_database(source, copy)
         copied = _copy_store(copy, source_store, copy_store)
-        report = _check(copy, copy_store)
+        report = check_database(f"sqlite:///{copy}", copy_store)
         _checkpoint(copy)
         result = BackupResult(source, target, target_store, copy.stat().st_size, copied, report)
         if result.ok:
@@ -158,23 +156,19 @@ def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
                 table.name: session.scalar(select(func.count()).select_from(table)) or 0
                 for table in Base.metadata.sorted_tables
             }
+            referenced = source_store.referenced_locations(session)
             files = files_bytes = 0
-            for location in session.scalars(select(StoredFile.location)):
+            for _, location in referenced.files:
                 source = source_store.path(location)
                 if source.is_file():  # a missing one is for the check to report
                     files += 1
-                    files_bytes += _copy_file(source, copy_store.path(location))
-            runs = list(session.scalars(select(CrawlRun.id)))
-            locations = {source_store.warc_location(run) for run in runs}
-            locations |= {
-                location
-                for location in session.scalars(select(Capture.location).distinct())
-                if location is not None
-            }
+                    files_bytes += copy_file(source, copy_store.path(location))[0]
+            locations = referenced.warcs
             for location in locations:
                 source = source_store.path(location)
                 if source.is_file():
-                    _copy_file(source, copy_store.path(location))
+                    copy_file(source, copy_store.path(location))
+            runs = list(session.scalars(select(CrawlRun.id)))
             cut = {run: repair_tail(session, copy_store, run) for run in runs}
             cut = {run: count for run, count in cut.items() if count}
             for run in cut:
@@ -187,15 +181,6 @@ def _copy_store(copy: Path, source_store: Store, copy_store: Store) -> Copied:
     return Copied(rows, files, files_bytes, len(warcs), warc_bytes, cut, interrupted)
 
 
-def _check(copy: Path, copy_store: Store) -> CheckReport:
-    engine = make_engine(f"sqlite:///{copy}", read_only=True)
-    try:
-        with Session(engine) as session:
-            return check_archive(session, copy_store)
-    finally:
-        engine.dispose()
-
-
 def _checkpoint(copy: Path) -> None:
     """Fold the copy's -wal file into it, so the copy is one file (and durable)."""
     connection = sqlite3.connect(copy)
@@ -204,16 +189,6 @@ def _checkpoint(copy: Path) -> None:
     finally:
         connection.close()
     fsync_path(copy)
-
-
-def _copy_file(source: Path, target: Path) -> int:
-    """Copy `source` as it is now (a WARC file may be growing: what is there is copied)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with source.open("rb") as fin, target.open("wb") as fout:
-        shutil.copyfileobj(fin, fout, CHUNK)
-        fout.flush()
-        os.fsync(fout.fileno())
-        return fout.tell()
 
 
 def fsync_path(path: Path) -> None:

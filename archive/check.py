@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from archive.db import sqlite_path
+from archive.db import make_engine, sqlite_path
 from archive.lock import PG_CRAWL_LOCK, file_lock_held, lock_path
 from archive.models import (
     Attachment,
@@ -104,6 +104,16 @@ class _Snapshot:
 def counted(count: int, noun: str) -> str:
     """`1 run`, `3 runs`, `1,204 captures`."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def check_database(url: str, store: Store) -> CheckReport:
+    """`check_archive` of the database at `url` (a backup's, a copy's), opened read-only for it."""
+    engine = make_engine(url, read_only=True)
+    try:
+        with Session(engine) as session:
+            return check_archive(session, store)
+    finally:
+        engine.dispose()
 
 
 def check_archive(session: Session, store: Store, *, deep: bool = False) -> CheckReport:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -47,17 +46,16 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.orm import Session
 
 from archive.backup import fsync_path
-from archive.check import CheckReport, check_archive, crawl_holds_lock
+from archive.check import CheckReport, check_database, crawl_holds_lock
 from archive.db import display_url, make_engine, sqlite_path
 from archive.errors import ArchiveError
 from archive.migrate import upgrade
-from archive.models import Base, Capture, CrawlRun, StoredFile
+from archive.models import Base
 from archive.schema import check_schema
 from archive.search_index import reindex
-from archive.storage import Store
+from archive.storage import Store, copy_file
 
 BATCH = 500  # rows per read and per insert: bodies are large, memory stays small
-CHUNK = 1 << 20
 # Not copied: the search index is rebuilt in the target's own form.
 REBUILT = ("search_docs",)
 Progress = Callable[[str], None]
@@ -171,7 +169,7 @@ def copy_archive(
         source.dispose()
     _analyze(target_url, say)
     say("checking the copy")
-    report = _check(target_url, dst_store)
+    report = check_database(target_url, dst_store)
     return CopyResult(
         display_url(source_url),
         display_url(target_url),
@@ -194,15 +192,6 @@ def _analyze(url: str, say: Progress) -> None:
             say("analyzing")
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("ANALYZE")
-    finally:
-        engine.dispose()
-
-
-def _check(url: str, store: Store) -> CheckReport:
-    engine = make_engine(url, read_only=True)
-    try:
-        with Session(engine) as session:
-            return check_archive(session, store)
     finally:
         engine.dispose()
 
@@ -463,41 +452,23 @@ def _copy_store(
 ) -> None:
     """Copy the downloaded files (hashing each on the way) and the WARC files."""
     dst_store.root.mkdir(parents=True, exist_ok=True)
-    files = reading.execute(select(StoredFile.sha256, StoredFile.location)).all()
+    referenced = src_store.referenced_locations(reading)
+    files = referenced.files
     for number, (sha256, location) in enumerate(files, start=1):
         source = src_store.path(location)
         if not source.is_file():
             continue  # `db check` of the copy reports it, as it reports it on the source
-        size, copied_sha = _copy_file(source, dst_store.path(location), stored)
+        size, copied_sha = copy_file(source, dst_store.path(location), stored.written)
         if copied_sha != sha256:  # copied as it is: the copy is exact, `db check --deep` names it
             stored.damaged.append(location)
         stored.files += 1
         stored.files_bytes += size
         if number % 500 == 0:
             say(f"files: {number:,} of {len(files):,}")
-    locations = {src_store.warc_location(run) for run in reading.scalars(select(CrawlRun.id))}
-    locations |= {
-        location
-        for location in reading.scalars(select(Capture.location).distinct())
-        if location is not None
-    }
-    for location in sorted(locations):
+    for location in referenced.warcs:
         source = src_store.path(location)
         if source.is_file():
-            size, _ = _copy_file(source, dst_store.path(location), stored)
+            size, _ = copy_file(source, dst_store.path(location), stored.written)
             stored.warcs += 1
             stored.warc_bytes += size
     say(f"store: {stored.files:,} files, {stored.warcs:,} WARC files")
-
-
-def _copy_file(source: Path, target: Path, stored: StoreCopy) -> tuple[int, str]:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    with source.open("rb") as fin, target.open("xb") as fout:
-        stored.written.append(target)
-        while block := fin.read(CHUNK):
-            digest.update(block)
-            fout.write(block)
-        fout.flush()
-        os.fsync(fout.fileno())
-        return fout.tell(), digest.hexdigest()

@@ -52,7 +52,7 @@ def observe_listing(
             record_view_count(session, post, row.view_count, run_id=run_id, at=observed_at)
             post.last_seen_at = max(post.last_seen_at, observed_at)
             if _differs(post, row):
-                post.listing_pending = True  # until store_post stores the view page
+                post.listing_pending = True  # until store_fetched stores the view page
             post.list_title, post.list_writer = row.title, row.writer
             post.list_posted_on, post.list_file_marker = row.posted_on, row.file_marker
             if post.listing_pending or post.status != "live":

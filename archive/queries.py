@@ -13,26 +13,11 @@ from sqlalchemy.orm import Session
 from archive.errors import NotFound
 from archive.models import ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
 from archive.refs import parse_ref
+from archive.seam import VERSION_FIELDS, version_values
 from archive.timezone import end_of_day, seoul_iso, start_of_day
 from archive.views import ChangeEntry, History, PostView, VersionDiff, VersionEntry, ViewCountEntry
 from safehtml import sanitise
 
-# Compared between consecutive versions for `history`'s "changed".
-VERSION_FIELDS = (
-    "title",
-    "author",
-    "department",
-    "phone",
-    "posted_at",
-    "posted_at_precision",
-    "body_text",
-    "body_html",
-    "images",
-    "attachments",
-    "licence",
-    "subtitle",
-    "category",
-)
 STATUS_AFTER = {"new": "live", "restored": "live", "unlisted": "unlisted", "deleted": "deleted"}
 
 
@@ -79,29 +64,21 @@ def show(session: Session, ref: str, *, as_of: date | datetime | None = None) ->
             .limit(1)
         )
         status = STATUS_AFTER.get(kind or "new", "live")
+    values = version_values(version)
+    # again on the way out: a version stored by an older, laxer sanitiser is shown safe too
+    values["body_html"] = sanitise(version.body_html, post.url)
     return PostView(
         board_id=post.board_id,
         seq=post.seq,
         url=post.url,
-        title=version.title,
-        author=version.author,
-        department=version.department,
-        phone=version.phone,
-        posted_at=version.posted_at,
-        posted_at_precision=version.posted_at_precision,
+        **values,
         view_count=view_count,
         status=status,
-        body_text=version.body_text,
-        # again on the way out: a version stored by an older, laxer sanitiser is shown safe too
-        body_html=sanitise(version.body_html, post.url),
         images=[{"url": i["url"], "caption": i["caption"]} for i in version.images],
         attachments=[
             {"file_sn": a.file_sn, "name": a.name, "url": a.url, "declared_size": a.declared_size}
             for a in version.attachments
         ],
-        licence=version.licence,
-        subtitle=version.subtitle,
-        category=version.category,
         version=version.version,
         versions=len(versions),
         captured_at=version.captured_at,
@@ -214,12 +191,12 @@ def _versions(session: Session, post: Post) -> Sequence[PostVersion]:
 
 
 def _attachments(version: PostVersion) -> list[dict[str, Any]]:
-    """The attachment list as content: a size the page declares is not (see `store_post`)."""
+    """The attachment list as content: a size the page declares is not (see `store_fetched`)."""
     return [{"file_sn": a.file_sn, "name": a.name, "url": a.url} for a in version.attachments]
 
 
 def _fields(version: PostVersion) -> dict[str, Any]:
-    fields = {f: getattr(version, f) for f in VERSION_FIELDS if f not in ("attachments", "images")}
+    fields = version_values(version)
     fields["attachments"] = _attachments(version)
     fields["images"] = [{"url": i["url"], "caption": i["caption"]} for i in version.images]
     fields["files"] = version.files_hash

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class PhotoLike(Protocol):
@@ -68,6 +68,34 @@ class PostLike(Protocol):
     def category(self) -> str | None: ...
     @property
     def content_hash(self) -> str: ...  # sha256 hex of the normalised content, never of views
+
+
+# A post version's content, by the names a parsed post (`PostLike`), a stored version
+# (`archive.models.PostVersion`) and `archive.views.PostView` share, in the order `history`
+# names what changed. The lists (`LIST_FIELDS`) change form on the way in and out; the first
+# six (`POST_FIELDS`) are also kept on the post's own row, as its current version has them.
+VERSION_FIELDS = (
+    "title",
+    "author",
+    "department",
+    "phone",
+    "posted_at",
+    "posted_at_precision",
+    "body_text",
+    "body_html",
+    "images",
+    "attachments",
+    "licence",
+    "subtitle",
+    "category",
+)
+LIST_FIELDS = ("images", "attachments")
+POST_FIELDS = VERSION_FIELDS[:6]
+
+
+def version_values(version: object) -> dict[str, Any]:
+    """A post version's fields but the lists, by name, from a parsed post or a stored version."""
+    return {name: getattr(version, name) for name in VERSION_FIELDS if name not in LIST_FIELDS}
 
 
 class ListingRowLike(Protocol):

@@ -17,11 +17,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import select
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session
 
 from archive.db import sqlite_path
+from archive.models import Capture, CrawlRun, StoredFile
 
 ENV_STORE = "SIJEONG_STORE"
+CHUNK = 1 << 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -90,8 +94,48 @@ class Store:
     def read_file(self, location: str) -> bytes:
         return self.path(location).read_bytes()
 
+    def referenced_locations(self, reading: Session | Connection) -> Referenced:
+        """The store locations the database names: its downloaded files, and the WARC files of
+        its runs and its captures (a run that captured nothing has none on disk; a distributed
+        crawl's captures name the workers' own files)."""
+        stored = reading.execute(select(StoredFile.sha256, StoredFile.location))
+        files = [(sha256, location) for sha256, location in stored]
+        warcs = {self.warc_location(run) for run in reading.scalars(select(CrawlRun.id))}
+        warcs |= {
+            location
+            for location in reading.scalars(select(Capture.location).distinct())
+            if location is not None
+        }
+        return Referenced(files, sorted(warcs))
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+
+@dataclass(frozen=True)
+class Referenced:
+    """What `Store.referenced_locations` finds: (sha256, location) of each downloaded file, and
+    the WARC files' locations, sorted."""
+
+    files: list[tuple[str, str]]
+    warcs: list[str]
+
+
+def copy_file(source: Path, target: Path, created: list[Path] | None = None) -> tuple[int, str]:
+    """Copy `source` as it is now to the new file `target` (never over one), durable before it
+    returns; its size and sha256. A WARC file may be growing: what is there is copied.
+    `created` is told of `target` once it exists, for a caller that removes what it wrote."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with source.open("rb") as fin, target.open("xb") as fout:
+        if created is not None:
+            created.append(target)
+        while block := fin.read(CHUNK):
+            digest.update(block)
+            fout.write(block)
+        fout.flush()
+        os.fsync(fout.fileno())
+        return fout.tell(), digest.hexdigest()
+
+
+def sha256_of(path: Path, chunk: int = CHUNK) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(chunk):

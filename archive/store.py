@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,7 +27,7 @@ from archive.models import (
     StoredFile,
     ViewCount,
 )
-from archive.seam import ListingRowLike, PostLike
+from archive.seam import POST_FIELDS, ListingRowLike, PostLike, version_values
 from archive.search_index import index_version, status_changed
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -55,20 +56,59 @@ class Change:
     view_count_changed: bool = False
 
 
-def store_post(
+@dataclass(frozen=True)
+class Listed:
+    """The page was fetched because a list shows the post: an unlisted or deleted post comes
+    back (`restored`).
+
+    `first_row`: the list row that led to this fetch of a post the archive did not know
+    (`observe_listing`'s `unknown`). It becomes the list as last observed, so the next listing
+    compares list with list. Compared with the view page instead, a list that shows a file icon
+    and no count (전라남도 M7116) differed from every post of two or more files once, and each
+    was fetched again for nothing (issue 20)."""
+
+    first_row: ListingRowLike | None = None
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """The page of a post no list shows was fetched again (a deletion re-check, a verify): an
+    answer only resets its count of soft-404s; it stays unlisted until a list shows it."""
+
+
+LISTED = Listed()
+RECHECKED = Rechecked()
+
+
+class Downloads(Enum):
+    """Whether every file of the page the crawl meant to keep came with it."""
+
+    COMPLETE = "complete"
+    # A file failed to download: the post stays pending, so that the next crawl that lists it
+    # fetches its page again and fills in the missing digests.
+    INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """What a crawl saw of the post besides its content (absent for a reparse)."""
+
+    via: Listed | Rechecked
+    downloads: Downloads
+
+
+def store_fetched(
     session: Session,
     post: PostLike,
     *,
     run_id: int | None,
     fetched_at: datetime,
+    via: Listed | Rechecked = LISTED,
     files: Mapping[str, FileLike] | None = None,
-    listed: bool = True,
+    downloads: Downloads = Downloads.COMPLETE,
     capture_id: int | None = None,
-    observed: bool = True,
-    refetch: bool = False,
-    list_row: ListingRowLike | None = None,
 ) -> Change:
-    """Archive one parsed view page in one transaction, committed (see `write_transaction`).
+    """Archive one view page fetched now, in one transaction, committed (see `write_transaction`).
 
     Upserts the post, writes a version when `post.content_hash` differs from the current
     version's or a downloaded file (`files`, by URL) differs from the one the current version
@@ -76,30 +116,62 @@ def store_post(
     new, changed and restored. A file not downloaded this time is never a change; a file the
     current version did not know yet is filled in. Storing the same page again changes nothing.
 
-    `listed` says the page was fetched because a list shows the post: an unlisted or deleted
-    post comes back (`restored`). A re-check of an unlisted post's page (`listed=False`) that
-    answers only resets its count of soft-404s: it stays unlisted until a list shows it.
-
-    `observed=False` is for a page parsed again from a stored capture (`reparse`), not fetched
-    now: only the content may change; what crawls observed of the post — last seen, status,
-    soft-404 count, a pending list change, its view count — stays as it is.
-
-    `refetch=True` (a file of the page failed to download) leaves the post pending, so that the
-    next crawl that lists it fetches its page again and fills in the missing digests.
-
-    `list_row`: the list row that led to this fetch of a post the archive did not know
-    (`observe_listing`'s `unknown`). It becomes the list as last observed, so the next listing
-    compares list with list. Compared with the view page instead, a list that shows a file icon
-    and no count (전라남도 M7116) differed from every post of two or more files once, and each
-    was fetched again for nothing (issue 20).
+    `via` says why the page was fetched (`Listed`, `Rechecked`); `downloads` whether every file
+    the crawl meant to keep came (`Downloads`).
     """
+    return _store(
+        session,
+        post,
+        run_id=run_id,
+        at=fetched_at,
+        files=files,
+        capture_id=capture_id,
+        observed=_Observed(via, downloads),
+    )
+
+
+def store_reparsed(
+    session: Session,
+    post: PostLike,
+    *,
+    run_id: int | None,
+    parsed_at: datetime,
+    files: Mapping[str, FileLike] | None = None,
+    capture_id: int | None = None,
+) -> Change:
+    """Archive a page parsed again from a stored capture (`reparse`), not fetched now: only the
+    content may change; what crawls observed of the post — last seen, status, soft-404 count, a
+    pending list change, its view count — stays as it is. Versions and events as `store_fetched`.
+    """
+    return _store(
+        session,
+        post,
+        run_id=run_id,
+        at=parsed_at,
+        files=files,
+        capture_id=capture_id,
+        observed=None,
+    )
+
+
+def _store(
+    session: Session,
+    post: PostLike,
+    *,
+    run_id: int | None,
+    at: datetime,
+    files: Mapping[str, FileLike] | None,
+    capture_id: int | None,
+    observed: _Observed | None,
+) -> Change:
+    """`store_fetched` (`observed`) and `store_reparsed` (None)."""
     content_hash = post.content_hash.lower()
     if not _SHA256_HEX.fullmatch(content_hash):
         raise ValueError(f"{post.board_id}:{post.seq}: content_hash is not a sha256 hex digest")
     files = dict(files or {})
     with write_transaction(session):
         _take_turns(session, post.board_id, post.seq)
-        _ensure_files(session, files.values(), fetched_at)
+        _ensure_files(session, files.values(), at)
         row = find_post(session, post.board_id, post.seq)
         restored = False
         if row is None:
@@ -108,13 +180,13 @@ def store_post(
                 board_id=post.board_id,
                 seq=post.seq,
                 url=post.url,
-                first_seen_at=fetched_at,
-                last_seen_at=fetched_at,
+                first_seen_at=at,
+                last_seen_at=at,
                 status="live",
             )
             session.add(row)
             version = _add_version(
-                session, row, post, 1, content_hash, run_id, fetched_at, files, capture_id
+                session, row, post, 1, content_hash, run_id, at, files, capture_id
             )
             kind: Literal["new", "changed", "unchanged"] = "new"
         else:
@@ -131,34 +203,36 @@ def store_post(
                     version + 1,
                     content_hash,
                     run_id,
-                    fetched_at,
+                    at,
                     files,
                     capture_id,
                 )
                 kind = "changed"
             else:
                 _fill_in_files(current, files, post)
-            if not observed:
+            if observed is None:
                 if kind != "unchanged":
-                    record_event(session, kind, row, run_id=run_id, at=fetched_at, version=version)
+                    record_event(session, kind, row, run_id=run_id, at=at, version=version)
                 return Change(kind, version)
             row.url = post.url
-            row.last_seen_at = max(row.last_seen_at, fetched_at)
+            row.last_seen_at = max(row.last_seen_at, at)
             row.missing_checks, row.missing_run_id = 0, None
+            listed = isinstance(observed.via, Listed)
             if row.status == "deleted" or (row.status == "unlisted" and listed):
                 restored = True
                 _set_status(session, row, "live")
                 row.deleted_at = None
-                record_event(
-                    session, "restored", row, run_id=run_id, at=fetched_at, version=version
-                )
+                record_event(session, "restored", row, run_id=run_id, at=at, version=version)
         if kind != "unchanged":
-            record_event(session, kind, row, run_id=run_id, at=fetched_at, version=version)
-        row.listing_pending = refetch
+            record_event(session, kind, row, run_id=run_id, at=at, version=version)
+        row.listing_pending = observed is not None and observed.downloads is Downloads.INCOMPLETE
+        list_row = None
+        if observed is not None and isinstance(observed.via, Listed):
+            list_row = observed.via.first_row
         if list_row is not None and row.list_title is None:
             row.list_title, row.list_writer = list_row.title, list_row.writer
             row.list_posted_on, row.list_file_marker = list_row.posted_on, list_row.file_marker
-        views = record_view_count(session, row, post.view_count, run_id=run_id, at=fetched_at)
+        views = record_view_count(session, row, post.view_count, run_id=run_id, at=at)
     return Change(kind, version, restored=restored, view_count_changed=views)
 
 
@@ -296,18 +370,8 @@ def _add_version(
         post=row,
         version=number,
         content_hash=content_hash,
-        title=post.title,
-        author=post.author,
-        department=post.department,
-        phone=post.phone,
-        posted_at=post.posted_at,
-        posted_at_precision=post.posted_at_precision,
-        body_html=post.body_html,
-        body_text=post.body_text,
+        **version_values(post),
         images=[_image(p.url, p.caption, files) for p in post.images],
-        licence=post.licence,
-        subtitle=post.subtitle,
-        category=post.category,
         captured_at=captured_at,
         run_id=run_id,
         capture_id=capture_id,
@@ -327,7 +391,7 @@ def _add_version(
     version.files_hash = files_hash(version)
     session.add(version)
     row.current_version = version
-    for field in ("title", "author", "department", "phone", "posted_at", "posted_at_precision"):
+    for field in POST_FIELDS:
         setattr(row, field, getattr(post, field))
     index_version(session, version)
     return number
@@ -457,7 +521,7 @@ class KnownFile:
 
 def known_files(session: Session, version: PostVersion) -> dict[str, KnownFile]:
     """url → the stored file, for each of the version's files whose bytes the archive holds:
-    what `reparse` hands back to `store_post`, so re-deriving a version keeps its files."""
+    what `reparse` hands back to `store_reparsed`, so re-deriving a version keeps its files."""
     known: dict[str, KnownFile] = {}
     for url, sha256 in _known_files(version).items():
         stored = session.get(StoredFile, sha256)

@@ -28,7 +28,7 @@ request rate against its limit. It needs the local PostgreSQL and Redis.
 
 CPU per post: in the sijeong child, `time.thread_time()` (and wall time) is taken around every
 call of the pure parsing functions (`parse_view`, `parse_list`: parse + normalise) and of the
-archive calls (`store_post`; the WARC capture `CaptureLog.record`; `observe_listing` and the
+archive calls (`store_fetched`; the WARC capture `CaptureLog.record`; `observe_listing` and the
 unlist/missing bookkeeping) — wrappers set on the names the crawler calls, nothing else changed.
 Start-up is the CPU spent on imports before `run_crawl` plus `upgrade` (migrations of the fresh
 archive). "other" is the rest of the process's CPU time (`getrusage`): Scrapy and Twisted.
@@ -112,7 +112,7 @@ def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) ->
     figures: dict[str, dict] = {}
     for name in ("parse_view", "parse_list"):
         _timed(crawler.spiders.board, name, "parse", figures)
-    _timed(crawler.pipelines, "store_post", "store", figures)
+    _timed(crawler.pipelines, "store_fetched", "store", figures)
     _timed(CaptureLog, "record", "capture", figures)
     for name in ("observe_listing", "unlist_missing", "unlisted_seqs", "record_missing"):
         _timed(crawler.pipelines, name, "listing", figures)
@@ -376,7 +376,7 @@ def main() -> int:
         other_ms = 1000 * (ours["cpu"] - start_up) / posted - ms["parse"] - archive_ms
         print(
             f"CPU per post (sijeong): parse+normalise {ms['parse']:.2f} ms; archive "
-            f"{archive_ms:.2f} ms (store_post {ms['store']:.2f}, WARC capture "
+            f"{archive_ms:.2f} ms (store_fetched {ms['store']:.2f}, WARC capture "
             f"{ms['capture']:.2f}, listing {ms['listing']:.2f}); other (Scrapy, Twisted) "
             f"{other_ms:.2f} ms; start-up {start_up:.1f} s (imports, migrations) = "
             f"{1000 * start_up / posted:.2f} ms; all {1000 * ours['cpu'] / posted:.2f} ms — "
@@ -384,7 +384,7 @@ def main() -> int:
             f"{1000 * bare['cpu'] / bare['views']:.2f} ms in all"
         )
         print(
-            f"wall per post in those calls: parse {wall['parse']:.2f} ms, store_post "
+            f"wall per post in those calls: parse {wall['parse']:.2f} ms, store_fetched "
             f"{wall['store']:.2f} ms, WARC capture {wall['capture']:.2f} ms, listing "
             f"{wall['listing']:.2f} ms (wall − CPU = waiting, mostly fsync of each commit)"
         )

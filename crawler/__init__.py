@@ -1,3 +1,3 @@
 """The Scrapy side of sijeong: board registry, spiders, parsing and normalisation, pipelines.
 
-It reaches the archive only through `archive`'s API (`store_post`, `observe_listing`)."""
+It reaches the archive only through `archive`'s API (`store_fetched`, `observe_listing`)."""

@@ -15,7 +15,15 @@ from scrapy.exceptions import DropItem
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from archive import ListingCheck, make_engine, observe_listing, store_post
+from archive import (
+    RECHECKED,
+    Downloads,
+    Listed,
+    ListingCheck,
+    make_engine,
+    observe_listing,
+    store_fetched,
+)
 from archive.captures import CaptureLog
 from archive.storage import Store
 from archive.store import record_missing, unlist_missing, unlisted_seqs
@@ -94,7 +102,7 @@ class ArchivePipeline:
 
     def observe(self, rows: Iterable[ListingRow]) -> ListingCheck:
         """Record a list page's rows; which view pages to fetch. The rows of posts the archive
-        does not know yet are kept until their pages are stored (`store_post`'s `list_row`)."""
+        does not know yet are kept until their pages are stored (`store_fetched`'s `Listed.first_row`)."""
         check = observe_listing(self._session, rows, run_id=self.run_id, observed_at=_now())
         self.first_rows.update({(row.board_id, row.seq): row for row in check.unknown})
         return check
@@ -125,17 +133,17 @@ class ArchivePipeline:
         if getattr(self.crawler.spider, "drift", None):
             return item  # the run is stopping on drift: archive nothing more
         post = item.post
+        first_row = self.first_rows.pop((post.board_id, post.seq), None)
         try:
-            change = store_post(
+            change = store_fetched(
                 self.session,
                 post,
                 run_id=self.run_id,
                 fetched_at=_now(),
+                via=Listed(first_row) if item.listed else RECHECKED,
                 files={f.url: f for f in item.files},
-                listed=item.listed,
+                downloads=Downloads.INCOMPLETE if item.files_failed else Downloads.COMPLETE,
                 capture_id=item.capture_id,
-                refetch=item.files_failed,
-                list_row=self.first_rows.pop((post.board_id, post.seq), None),
             )
         except Exception as exc:
             if not page_fault(exc):

@@ -10,7 +10,7 @@ its version, since an older capture would re-derive an older content.
 
 A reparse sees nothing on the site, so it leaves what crawls observed as it was: no view count
 (old observations would enter the series out of order), and the post's status, `last_seen_at`,
-soft-404 count and pending list change stay untouched (`store_post(observed=False)`).
+soft-404 count and pending list change stay untouched (`store_reparsed`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from archive.db import sqlite_path
 from archive.errors import ArchiveMissing
 from archive.lifecycle import LedgerRun, ledger_run
 from archive.storage import Store
-from archive.store import Change, find_post, known_files, store_post
+from archive.store import Change, find_post, known_files, store_reparsed
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 from crawler.items import ParsedPost
 from crawler.parsing import DriftError, ParseError, parse_view, truncated
@@ -198,22 +198,19 @@ def _reparse_post(
 def _store_reparsed(
     session: Session, post: ParsedPost, *, capture_id: int, run_id: int | None, at: datetime
 ) -> Change:
-    """`store_post` for a page parsed again (`observed=False`: what crawls observed of the post
-    stays as it was). The files the current version holds are handed back, so the re-derived
-    version keeps their digests."""
+    """`store_reparsed`: what crawls observed of the post stays as it was. The files the current
+    version holds are handed back, so the re-derived version keeps their digests."""
     with session.begin():
         row = find_post(session, post.board_id, post.seq)
         if row is None or row.current_version is None:
             raise RuntimeError(f"post {post.board_id}:{post.seq} vanished during the reparse")
-        return store_post(
+        return store_reparsed(
             session,
             replace(post, view_count=None),
             run_id=run_id,
-            fetched_at=at,
+            parsed_at=at,
             files=known_files(session, row.current_version),
-            listed=False,
             capture_id=capture_id,
-            observed=False,
         )
 
 

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, start_run, store_post, upgrade
+from archive import finish_run, make_engine, start_run, store_fetched, upgrade
 from archive.db import sqlite_path
 from crawler.items import Attachment, ListingRow, ParsedPost, Photo
 
@@ -183,7 +183,7 @@ def simulate_nights(session: Session) -> None:
     for night, posts in enumerate(nights):
         at = NIGHT_1 + night * DAY
         run = new_run(session, at)
-        found = [store_post(session, post, run_id=run, fetched_at=at).kind for post in posts]
+        found = [store_fetched(session, post, run_id=run, fetched_at=at).kind for post in posts]
         finish_run(
             session,
             run,
@@ -224,7 +224,7 @@ def text_carrying_archive(path: Path, text: str, *, body: str | None = None, **f
                 body_text=(body if body is not None else "본문 " + text) + str(night),
                 files=("파일 " + text + ".hwp",),
             )
-            store_post(session, post, run_id=run, fetched_at=at)
+            store_fetched(session, post, run_id=run, fetched_at=at)
             finish_run(session, run, finished_at=at, **({"status": "ok", "exit_code": 0} | finish))
     engine.dispose()
     return url

@@ -363,9 +363,9 @@ def test_db_upgrade_on_postgresql_hides_the_password(pg_url):
 def test_show_gives_a_licence_as_its_code_and_korean_label(session, db_url, licence, label, shown):
     from archive_fixtures import NIGHT_1, make_post
 
-    from archive import store_post
+    from archive import store_fetched
 
-    store_post(session, make_post(7, licence=licence), run_id=None, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(7, licence=licence), run_id=None, fetched_at=NIGHT_1)
     data = run_json("show", "7", "--db", db_url)
     assert (data["licence"], data["licence_label"]) == (licence, label)
     table = run("show", "7", "--db", db_url).output

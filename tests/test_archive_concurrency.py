@@ -20,7 +20,7 @@ from archive_fixtures import NIGHT_1, make_post
 from conftest import ROOT
 from sqlalchemy.orm import Session
 
-from archive import make_engine, store_post, upgrade
+from archive import make_engine, store_fetched, upgrade
 
 pytestmark = pytest.mark.slow  # a writer and readers in subprocesses for seconds
 
@@ -36,7 +36,7 @@ WRITER = """
 import os, sys
 from datetime import timedelta
 from sqlalchemy.orm import Session
-from archive import make_engine, observe_listing, store_post
+from archive import make_engine, observe_listing, store_fetched
 from archive_fixtures import NIGHT_1, make_post, make_row, new_run
 
 url, done, least = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -49,7 +49,7 @@ with Session(make_engine(url)) as session:
         with session.begin():
             for seq in range(16000, 16020):
                 post = make_post(seq, body_text=f"본문 {batches}", view_count=batches)
-                store_post(session, post, run_id=run, fetched_at=at)
+                store_fetched(session, post, run_id=run, fetched_at=at)
         rows = [make_row(make_post(seq, view_count=batches + 1)) for seq in range(16000, 16020)]
         observe_listing(session, rows, run_id=run, observed_at=at)
 print(batches)
@@ -88,7 +88,7 @@ def test_readers_never_fail_while_a_crawl_writes(db_url, tmp_path):
     engine = make_engine(url)
     with Session(engine) as session:
         for seq in SEQS:
-            store_post(session, make_post(seq), run_id=None, fetched_at=NIGHT_1)
+            store_fetched(session, make_post(seq), run_id=None, fetched_at=NIGHT_1)
     engine.dispose()
 
     env = os.environ | {"PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}

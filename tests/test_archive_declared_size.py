@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import Change, store_post
+from archive import Change, store_fetched
 from archive.models import Attachment
 from archive.queries import show
 from archive.store import KnownFile
@@ -52,7 +52,7 @@ def a_file(post: ParsedPost, size: int) -> dict[str, KnownFile]:
 def test_the_declared_size_is_kept_and_shown_as_the_page_shows_it(session):
     run = new_run(session)
     post = declaring(make_post(files=("공고문.hwp", "붙임.pdf")), "238KB", None)
-    store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     assert [row[1] for row in kept(session)] == ["238KB", None]
     shown = show(session, "16222")
     assert [(a["name"], a["declared_size"]) for a in shown.attachments] == [
@@ -63,8 +63,8 @@ def test_the_declared_size_is_kept_and_shown_as_the_page_shows_it(session):
 
 def test_a_declared_size_that_changes_alone_is_no_new_version(session):
     run = new_run(session)
-    store_post(session, declaring(make_post(), "238KB"), run_id=run, fetched_at=NIGHT_1)
-    again = store_post(
+    store_fetched(session, declaring(make_post(), "238KB"), run_id=run, fetched_at=NIGHT_1)
+    again = store_fetched(
         session, declaring(make_post(), "238 KB"), run_id=run, fetched_at=NIGHT_1 + DAY
     )
     assert again == Change("unchanged", 1)
@@ -75,8 +75,8 @@ def test_a_version_that_knew_no_declared_size_learns_it(session):
     """Versions archived before the parsers read sizes (or by a parser that did not) get the
     size the page declares the next time it is stored, without a new version."""
     run = new_run(session)
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
-    again = store_post(session, declaring(make_post(), "238KB"), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    again = store_fetched(session, declaring(make_post(), "238KB"), run_id=run, fetched_at=NIGHT_1)
     assert again == Change("unchanged", 1)
     assert [row[1] for row in kept(session)] == ["238KB"]
 
@@ -86,9 +86,9 @@ def test_the_declared_size_kept_is_the_one_the_bytes_filled_in_came_with(session
     no digest kept); the next night's page declares the right one and the file comes: the
     version keeps the file and the size it was checked against."""
     run = new_run(session)
-    store_post(session, declaring(make_post(), "2380KB"), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, declaring(make_post(), "2380KB"), run_id=run, fetched_at=NIGHT_1)
     post = declaring(make_post(), "238KB")
-    again = store_post(
+    again = store_fetched(
         session, post, run_id=run, fetched_at=NIGHT_1 + DAY, files=a_file(post, 243_000)
     )
     assert again == Change("unchanged", 1)
@@ -97,10 +97,10 @@ def test_the_declared_size_kept_is_the_one_the_bytes_filled_in_came_with(session
 
 def test_a_new_version_keeps_the_declared_size_of_its_own_page(session):
     run = new_run(session)
-    store_post(session, declaring(make_post(), "238KB"), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, declaring(make_post(), "238KB"), run_id=run, fetched_at=NIGHT_1)
     edited = declaring(make_post(files=("공고문(수정).hwp",)), "240KB")
     edited = dataclasses.replace(edited, content_hash="b" * 64)
-    assert store_post(session, edited, run_id=run, fetched_at=NIGHT_1 + DAY).kind == "changed"
+    assert store_fetched(session, edited, run_id=run, fetched_at=NIGHT_1 + DAY).kind == "changed"
     assert [row[1] for row in kept(session)] == ["238KB", "240KB"]
 
 
@@ -108,7 +108,7 @@ def test_show_and_dump_print_the_declared_size(archive, db_url, tmp_path):
     with Session(archive) as session:
         run = new_run(session)
         post = declaring(make_post(files=("공고문.hwp", "붙임.pdf")), "238KB", None)
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     shown = CliRunner().invoke(cli, ["show", "16222", "--db", db_url], catch_exceptions=False)
     assert shown.exit_code == 0, shown.output
     lines = shown.stdout.splitlines()

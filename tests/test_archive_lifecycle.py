@@ -9,7 +9,7 @@ from archive_fixtures import NIGHT_1, make_post
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import make_engine, start_run, store_post, upgrade
+from archive import make_engine, start_run, store_fetched, upgrade
 from archive.lifecycle import ledger_run
 from archive.lock import CrawlLockHeld, crawl_lock
 from archive.models import CrawlRun
@@ -96,7 +96,7 @@ def test_no_boards_named_is_every_archived_board(db_url):
     engine = make_engine(db_url)
     with Session(engine) as session:
         for board in ("BD_0000000027", "BD_0000000022"):
-            store_post(session, make_post(1, board_id=board), run_id=None, fetched_at=NIGHT_1)
+            store_fetched(session, make_post(1, board_id=board), run_id=None, fetched_at=NIGHT_1)
     engine.dispose()
     with opened(db_url, boards=()) as run:
         run.finish(status="ok", exit_code=EXIT_OK)

@@ -15,7 +15,7 @@ from archive_fixtures import (
 )
 from sqlalchemy import select
 
-from archive import mark_status, observe_listing, store_post
+from archive import Listed, mark_status, observe_listing, store_fetched
 from archive.models import Post, PostVersion, ViewCount
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
@@ -39,7 +39,7 @@ def test_unknown_rows_are_to_fetch_and_nothing_is_created(session):
 
 def test_a_listing_like_the_archive_needs_no_fetch_and_records_views(session):
     run = new_run(session)
-    store_post(session, make_post(view_count=100), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(view_count=100), run_id=run, fetched_at=NIGHT_1)
     later = NIGHT_1 + DAY
     for count in (100, 130, 130):
         row = make_row(make_post(), view_count=count)
@@ -55,7 +55,7 @@ def test_a_listing_like_the_archive_needs_no_fetch_and_records_views(session):
 def test_a_press_release_without_an_author_matches_its_list_writer(session):
     run = new_run(session)
     press = make_post(18010, board_id="BD_0000000027", author=None, files=())
-    store_post(session, press, run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, press, run_id=run, fetched_at=NIGHT_1)
     row = make_row(press, writer="대변인")
     assert observe_listing(session, [row], run_id=run, observed_at=NIGHT_1).to_fetch == []
 
@@ -68,7 +68,7 @@ def test_a_post_first_fetched_from_a_list_row_is_compared_with_that_row_next_tim
     post = make_post(files=("공고문.hwp", "서식.hwp"))
     icon_row = make_row(post, file_marker="one")
     assert seqs(observe_listing(session, [icon_row], run_id=run, observed_at=NIGHT_1).unknown)
-    store_post(session, post, run_id=run, fetched_at=NIGHT_1, list_row=icon_row)
+    store_fetched(session, post, run_id=run, fetched_at=NIGHT_1, via=Listed(icon_row))
     check = observe_listing(session, [icon_row], run_id=run, observed_at=NIGHT_1 + DAY)
     assert check.to_fetch == []
     # and the list row stays the reference: a marker it changes is still to fetch
@@ -89,7 +89,7 @@ def test_a_post_first_fetched_from_a_list_row_is_compared_with_that_row_next_tim
 )
 def test_a_list_visible_change_is_to_fetch_until_the_page_is_stored(session, field, value):
     run = new_run(session)
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     seen = observe_listing(session, [make_row(make_post())], run_id=run, observed_at=NIGHT_1)
     assert seen.to_fetch == []
 
@@ -99,7 +99,7 @@ def test_a_list_visible_change_is_to_fetch_until_the_page_is_stored(session, fie
     # the fetch failed: the next listing still asks for the page
     second = observe_listing(session, [changed], run_id=run, observed_at=NIGHT_1 + 2 * DAY)
     assert seqs(second.changed) == [16222]
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1 + 2 * DAY)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1 + 2 * DAY)
     third = observe_listing(session, [changed], run_id=run, observed_at=NIGHT_1 + 3 * DAY)
     assert third.to_fetch == []
     assert session.scalars(select(PostVersion.version)).all() == [1]
@@ -107,7 +107,7 @@ def test_a_list_visible_change_is_to_fetch_until_the_page_is_stored(session, fie
 
 def test_a_listed_post_that_was_deleted_is_to_fetch(session):
     run = new_run(session)
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     mark_status(session, BOARD, 16222, "deleted", run_id=run, at=NIGHT_1 + DAY)
     check = observe_listing(
         session, [make_row(make_post())], run_id=run, observed_at=NIGHT_1 + 2 * DAY

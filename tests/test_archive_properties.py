@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from archive import make_engine, store_post, upgrade
+from archive import make_engine, store_fetched, upgrade
 from archive.models import ChangeEvent, Post, PostVersion, ViewCount
 from archive.refs import parse_ref, parse_when
 from archive.timezone import seoul_iso
@@ -73,7 +73,7 @@ def test_stores_of_the_same_content_make_one_version_whatever_the_views(engine, 
     seq = next(SEQS)
     with Session(engine) as session:
         kinds = [
-            store_post(
+            store_fetched(
                 session,
                 make_post(seq, view_count=count),
                 run_id=None,
@@ -91,7 +91,7 @@ def test_every_content_change_is_one_new_version(engine, edits):
     seq = next(SEQS)
     with Session(engine) as session:
         changes = [
-            store_post(
+            store_fetched(
                 session,
                 make_post(seq, **EDITS[edit]),
                 run_id=None,

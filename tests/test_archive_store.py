@@ -4,6 +4,7 @@ Every test here runs on SQLite and on PostgreSQL (the `db_url` fixture)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 
 import pytest
@@ -14,11 +15,11 @@ from archive_fixtures import (
     make_post,
     new_run,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from archive import Change, mark_status, store_post
+from archive import Change, mark_status, store_fetched
 from archive.models import (
     Attachment,
     Base,
@@ -28,6 +29,9 @@ from archive.models import (
     PostVersion,
     ViewCount,
 )
+from archive.seam import POST_FIELDS, VERSION_FIELDS
+from archive.views import PostView
+from crawler.items import ParsedPost
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 
@@ -68,7 +72,7 @@ def view_counts(session: Session, seq: int = 16222) -> list[tuple[datetime, int]
 
 def test_a_new_post_is_version_1_with_every_field(session):
     run = new_run(session)
-    change = store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    change = store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     assert change == Change("new", 1, restored=False, view_count_changed=True)
 
     post = session.scalars(select(Post)).one()
@@ -99,9 +103,9 @@ def test_a_new_post_is_version_1_with_every_field(session):
 
 def test_storing_the_same_page_again_changes_nothing(session):
     run = new_run(session)
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     before = row_counts(session)
-    again = store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    again = store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     assert again == Change("unchanged", 1)
     assert row_counts(session) == before
     assert before == {
@@ -133,7 +137,7 @@ def test_every_edit_is_a_new_version_and_every_version_is_kept(session):
         ),
     ]
     changes = [
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1 + n * DAY)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1 + n * DAY)
         for n, post in enumerate(edits)
     ]
     assert [(c.kind, c.version) for c in changes] == [
@@ -162,10 +166,12 @@ def test_every_edit_is_a_new_version_and_every_version_is_kept(session):
 
 def test_a_view_count_change_is_never_a_version(session):
     run = new_run(session)
-    store_post(session, make_post(view_count=100), run_id=run, fetched_at=NIGHT_1)
-    bumped = store_post(session, make_post(view_count=140), run_id=run, fetched_at=NIGHT_1 + DAY)
-    same = store_post(session, make_post(view_count=140), run_id=run, fetched_at=NIGHT_1 + 2 * DAY)
-    unknown = store_post(
+    store_fetched(session, make_post(view_count=100), run_id=run, fetched_at=NIGHT_1)
+    bumped = store_fetched(session, make_post(view_count=140), run_id=run, fetched_at=NIGHT_1 + DAY)
+    same = store_fetched(
+        session, make_post(view_count=140), run_id=run, fetched_at=NIGHT_1 + 2 * DAY
+    )
+    unknown = store_fetched(
         session, make_post(view_count=None), run_id=run, fetched_at=NIGHT_1 + 3 * DAY
     )
     assert bumped == Change("unchanged", 1, view_count_changed=True)
@@ -181,14 +187,14 @@ def test_a_view_count_change_is_never_a_version(session):
 @pytest.mark.parametrize("status", ["unlisted", "deleted"])
 def test_a_post_that_comes_back_is_restored(session, status):
     run = new_run(session)
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     assert mark_status(session, BOARD, 16222, status, run_id=run, at=NIGHT_1 + DAY) is True
     assert mark_status(session, BOARD, 16222, status, run_id=run, at=NIGHT_1 + DAY) is False
     post = session.scalars(select(Post)).one()
     assert post.status == status
     assert post.deleted_at == (NIGHT_1 + DAY if status == "deleted" else None)
 
-    back = store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1 + 2 * DAY)
+    back = store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1 + 2 * DAY)
     assert back == Change("unchanged", 1, restored=True)
     assert (post.status, post.deleted_at) == ("live", None)
     assert events(session) == [("new", 16222, 1), (status, 16222, 1), ("restored", 16222, 1)]
@@ -196,9 +202,9 @@ def test_a_post_that_comes_back_is_restored(session, status):
 
 def test_a_post_restored_with_new_content_is_restored_and_changed(session):
     run = new_run(session)
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     mark_status(session, BOARD, 16222, "deleted", run_id=run, at=NIGHT_1 + DAY)
-    back = store_post(
+    back = store_fetched(
         session, make_post(body_text="다시 올림"), run_id=run, fetched_at=NIGHT_1 + 2 * DAY
     )
     assert back == Change("changed", 2, restored=True)
@@ -214,23 +220,23 @@ def test_a_store_that_fails_leaves_nothing_behind(session):
     run = new_run(session)
     naive = make_post(posted_at=datetime(2025, 12, 5, 17, 9))
     with pytest.raises(StatementError, match="naive datetime"):
-        store_post(session, naive, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, naive, run_id=run, fetched_at=NIGHT_1)
     assert row_counts(session)["posts"] == 0
     assert row_counts(session)["boards"] == 0
-    assert store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1).kind == "new"
+    assert store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1).kind == "new"
 
 
 def test_stores_inside_the_callers_transaction_commit_together(archive, session):
     run = new_run(session)
     with session.begin():
-        store_post(session, make_post(16222), run_id=run, fetched_at=NIGHT_1)
-        store_post(session, make_post(16223), run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, make_post(16222), run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, make_post(16223), run_id=run, fetched_at=NIGHT_1)
         session.rollback()
     with Session(archive) as other:
         assert row_counts(other)["posts"] == 0
     with session.begin():
-        store_post(session, make_post(16222), run_id=run, fetched_at=NIGHT_1)
-        store_post(session, make_post(16223), run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, make_post(16222), run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, make_post(16223), run_id=run, fetched_at=NIGHT_1)
     with Session(archive) as other:
         assert row_counts(other)["posts"] == 2
 
@@ -240,14 +246,14 @@ def test_a_post_without_a_sha256_content_hash_is_refused(session, bad):
     post = make_post()
     object.__setattr__(post, "content_hash", bad)
     with pytest.raises(ValueError, match="content_hash is not a sha256 hex digest"):
-        store_post(session, post, run_id=None, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=None, fetched_at=NIGHT_1)
 
 
 def test_the_same_seq_on_two_boards_is_two_posts(session):
     run = new_run(session)
-    store_post(session, make_post(16222), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(16222), run_id=run, fetched_at=NIGHT_1)
     press = make_post(16222, board_id="BD_0000000027", author=None)
-    assert store_post(session, press, run_id=run, fetched_at=NIGHT_1).kind == "new"
+    assert store_fetched(session, press, run_id=run, fetched_at=NIGHT_1).kind == "new"
     assert session.scalars(select(Post.board_id).order_by(Post.board_id)).all() == [
         "BD_0000000022",
         "BD_0000000027",
@@ -257,7 +263,20 @@ def test_the_same_seq_on_two_boards_is_two_posts(session):
 def test_a_store_after_reads_in_the_same_session_is_committed(archive, session):
     run = new_run(session)
     session.scalars(select(Post)).all()  # the session begins a transaction implicitly
-    store_post(session, make_post(), run_id=run, fetched_at=NIGHT_1)
+    store_fetched(session, make_post(), run_id=run, fetched_at=NIGHT_1)
     assert not session.in_transaction()
     with Session(archive) as other:
         assert row_counts(other)["posts"] == 1
+
+
+def test_version_fields_are_the_content_of_a_stored_version_a_parsed_post_and_a_view():
+    """`version_values` fills a stored version from a parsed post and `show`'s view from a stored
+    version: a content column `PostVersion` gained and `VERSION_FIELDS` missed would be stored
+    empty and never shown."""
+    bookkeeping = {"id", "post_id", "version", "content_hash", "files_hash", "captured_at"}
+    bookkeeping |= {"run_id", "capture_id"}
+    stored = {column.key for column in inspect(PostVersion).column_attrs} - bookkeeping
+    assert set(VERSION_FIELDS) == stored | {"attachments"}
+    assert set(VERSION_FIELDS) <= {field.name for field in fields(ParsedPost)}
+    assert set(VERSION_FIELDS) <= {field.name for field in fields(PostView)}
+    assert set(POST_FIELDS) <= {column.key for column in inspect(Post).column_attrs}

@@ -27,7 +27,7 @@ WRITER = """
 import sys, time
 from datetime import timedelta
 from sqlalchemy.orm import Session
-from archive import make_engine, store_post
+from archive import make_engine, store_fetched
 from archive_fixtures import NIGHT_1, make_post
 
 url, start, edit = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "edit"
@@ -38,7 +38,7 @@ with Session(make_engine(url)) as session:
     for seq in range(17000, 17010 if edit else 17030):
         post = make_post(seq, body_text=f"고친 본문 {seq}") if edit else make_post(seq)
         at = NIGHT_1 + timedelta(hours=1 if edit else 0)
-        kinds.append(store_post(session, post, run_id=None, fetched_at=at).kind)
+        kinds.append(store_fetched(session, post, run_id=None, fetched_at=at).kind)
 print(" ".join(kinds))
 """
 

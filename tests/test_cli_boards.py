@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from archive.runs import finish_run
-from archive.store import store_post
+from archive.store import store_fetched
 from crawler.boards import BOARDS, board_by_key
 from sijeong.boards_cli import board_ref
 from sijeong.cli import cli
@@ -39,7 +39,7 @@ def two_boards(archive, db_url) -> str:
             make_post(16222, title="시내버스 노선 개편 안내"),
             make_post(21180, board_id=PRESS, title="버스 요금 동결 보도자료", view_count=7),
         ):
-            store_post(session, post, run_id=run_id, fetched_at=at)
+            store_fetched(session, post, run_id=run_id, fetched_at=at)
         finish_run(
             session,
             run_id,
@@ -135,7 +135,7 @@ def test_an_archived_board_the_registry_no_longer_lists_is_still_read(archive, d
     """A read command passes an id-shaped board on: an archive outlives its registry."""
     with Session(archive) as session:
         run_id = new_run(session, NIGHT_1)
-        store_post(
+        store_fetched(
             session, make_post(7, board_id="XX_0000000001"), run_id=run_id, fetched_at=NIGHT_1
         )
         finish_run(session, run_id, finished_at=NIGHT_1, status="ok", exit_code=0, new=1)

@@ -21,7 +21,7 @@ from crawl_support import crawl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import finish_run, make_engine, store_post, upgrade
+from archive import finish_run, make_engine, store_fetched, upgrade
 from archive.dump.tables import ARRAY, BY_NAME, DATETIME, INTEGER
 from archive.dump.writers import unneutralise
 from archive.models import Post, PostVersion, ViewCount
@@ -297,7 +297,7 @@ def crafted(db_url) -> str:
     with Session(engine) as session:
         run = new_run(session)
         for post in posts:
-            store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+            store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
         finish_run(session, run, finished_at=NIGHT_1, status="ok", exit_code=0)
     engine.dispose()
     return url

@@ -12,7 +12,7 @@ from crawl_support import crawl
 from sqlalchemy.orm import Session
 from test_dump import FORMATS, keyed, read_dump, run_dump
 
-from archive import finish_run, mark_status, store_post
+from archive import finish_run, mark_status, store_fetched
 from archive.dump.tables import TABLES
 
 pytest_plugins = ["archive_fixtures"]
@@ -46,7 +46,7 @@ def crawl_night(session: Session, night: int) -> None:
     at = NIGHT_1 + night * DAY
     run = new_run(session, at)
     for post in NIGHTS[night]:
-        store_post(session, post, run_id=run, fetched_at=at)
+        store_fetched(session, post, run_id=run, fetched_at=at)
     if night == 2:
         mark_status(session, "BD_0000000022", 16224, "unlisted", run_id=run, at=at)
     finish_run(
@@ -163,7 +163,7 @@ def test_a_dump_taken_during_a_crawl_continues_from_before_that_crawl(archive, d
     with Session(archive) as session:
         crawl_night(session, 0)
         running = new_run(session, NIGHT_1 + DAY)  # a crawl still writing when the dump runs
-        store_post(session, NIGHT_1_EDIT, run_id=running, fetched_at=NIGHT_1 + DAY)
+        store_fetched(session, NIGHT_1_EDIT, run_id=running, fetched_at=NIGHT_1 + DAY)
     assert run_dump(str(tmp_path / "during"), "--db", db_url).exit_code == 0
     manifest = json.loads((tmp_path / "during" / "manifest.json").read_text(encoding="utf-8"))
     # run 2 is unfinished: what it writes after this dump must be in the next incremental

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from test_dump import FORMATS, keyed, read_dump
 
-from archive import finish_run, make_engine, store_post, upgrade
+from archive import finish_run, make_engine, store_fetched, upgrade
 from archive.dump.redact import Redactor
 from sijeong.cli import cli
 
@@ -130,7 +130,7 @@ def redacted_dump(tmp_path_factory) -> Path:
         run = new_run(session)
         for seq, (_, text, html, _, _) in enumerate(FORMS, start=1):
             post = make_post(seq, title=f"글 {seq}", body_text=text, body_html=html)
-            store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+            store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
         finish_run(session, run, finished_at=NIGHT_1, status="ok", exit_code=0)
     engine.dispose()
     out = tmp_path_factory.mktemp("redacted") / "out"

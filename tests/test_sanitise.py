@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from test_dump import FORMATS, keyed, read_dump
 
-from archive import finish_run, make_engine, store_post, upgrade
+from archive import finish_run, make_engine, store_fetched, upgrade
 from crawler.parsing import parse_view
 from crawler.parsing.html import sanitised_html
 from replica import hostile
@@ -297,7 +297,7 @@ def old_archive(db_url) -> str:
     engine = make_engine(db_url)
     with Session(engine) as session:
         run = new_run(session)
-        store_post(session, make_post(1, body_html=STORED), run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, make_post(1, body_html=STORED), run_id=run, fetched_at=NIGHT_1)
         finish_run(session, run, finished_at=NIGHT_1, status="ok", exit_code=0)
     engine.dispose()
     return db_url

@@ -20,7 +20,17 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from archive import Change, make_engine, mark_status, reindex, search, store_post, upgrade
+from archive import (
+    LISTED,
+    RECHECKED,
+    Change,
+    make_engine,
+    mark_status,
+    reindex,
+    search,
+    store_fetched,
+    upgrade,
+)
 from archive.models import Post, PostVersion, SearchDoc
 from archive.search import count
 from archive.search_check import unindexed_versions
@@ -82,7 +92,7 @@ def random_text(rng: random.Random, length: int) -> str:
 def store_corpus(session: Session, count: int, seed: int = 8, start: int = 1000) -> None:
     rng = random.Random(seed)
     run = new_run(session)
-    with session.begin():  # one transaction; each store_post is a savepoint of it
+    with session.begin():  # one transaction; each store_fetched is a savepoint of it
         for i in range(count):
             post = make_post(
                 start + i,
@@ -90,7 +100,7 @@ def store_corpus(session: Session, count: int, seed: int = 8, start: int = 1000)
                 body_text=random_text(rng, rng.randint(0, 120)),
                 files=(),
             )
-            store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+            store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
 
 
 @pytest.fixture
@@ -162,7 +172,7 @@ def test_random_substrings_and_random_texts_equal_the_scan(session, data):
     run = new_run(session)
     for i, (title, body) in enumerate(texts):
         post = make_post(start + i, title=title, body_text=body, files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     title, body = data.draw(st.sampled_from(texts))
     source = data.draw(st.sampled_from([title, body])) or title
     i = data.draw(st.integers(0, len(source) - 1))
@@ -185,7 +195,7 @@ def test_filters_narrow_the_hits(session):
         make_post(4, title="광주 버스 시간표", posted_at=on(7), view_count=900),
     ]
     for post in posts:
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     mark_status(session, "BD_0000000022", 4, "deleted", run_id=run, at=NIGHT_1)
 
     def seqs(**options) -> list[int]:
@@ -213,13 +223,13 @@ def test_filters_narrow_the_hits(session):
 
 def test_relevance_puts_title_matches_first(session):
     run = new_run(session)
-    store_post(
+    store_fetched(
         session, make_post(1, title="공지", body_text="버스 버스"), run_id=run, fetched_at=NIGHT_1
     )
-    store_post(
+    store_fetched(
         session, make_post(2, title="버스 노선", body_text="없음"), run_id=run, fetched_at=NIGHT_1
     )
-    store_post(
+    store_fetched(
         session, make_post(3, title="공지", body_text="버스"), run_id=run, fetched_at=NIGHT_1
     )
     assert [h.seq for h in search(session, "버스", sort="relevance")] == [2, 1, 3]
@@ -227,8 +237,10 @@ def test_relevance_puts_title_matches_first(session):
 
 def test_an_edit_is_indexed_and_the_old_version_stays_findable(session):
     run = new_run(session)
-    store_post(session, make_post(body_text="시내버스 노선 개편"), run_id=run, fetched_at=NIGHT_1)
-    store_post(
+    store_fetched(
+        session, make_post(body_text="시내버스 노선 개편"), run_id=run, fetched_at=NIGHT_1
+    )
+    store_fetched(
         session,
         make_post(body_text="지하철 노선 개편"),
         run_id=run,
@@ -354,7 +366,9 @@ def test_status_changes_keep_the_index_and_live_counts_exact(corpus):
     def edit(seq: int, *, listed: bool):
         current = corpus.scalars(select(Post).where(Post.seq == seq)).one().current_version
         post = make_post(seq, title=current.title + " 광주 버스 수정", body_text="청년 시장")
-        return store_post(corpus, post, run_id=run, fetched_at=night, listed=listed)
+        return store_fetched(
+            corpus, post, run_id=run, fetched_at=night, via=LISTED if listed else RECHECKED
+        )
 
     # Edited while unlisted, on a re-check: a new current version, still unlisted (marked).
     assert edit(seqs[6], listed=False) == Change("changed", 2, restored=False)
@@ -365,7 +379,7 @@ def test_status_changes_keep_the_index_and_live_counts_exact(corpus):
         current = corpus.scalars(select(Post).where(Post.seq == seq)).one().current_version
         again = make_post(seq, title=current.title, body_text=current.body_text, files=())
         later = night + timedelta(hours=1)
-        assert store_post(corpus, again, run_id=run, fetched_at=later) == Change(
+        assert store_fetched(corpus, again, run_id=run, fetched_at=later) == Change(
             "unchanged", 1, restored=True
         )
     check()
@@ -516,7 +530,7 @@ def test_counts_hold_for_texts_stored_decomposed_and_for_mixed_scripts(session):
     ]
     for seq, (title, body) in enumerate(texts, start=1):
         post = make_post(seq, title=title, body_text=body, files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     for query, include, exclude in [
         ("광주", ["광주"], []),
         ("버스", ["버스"], []),
@@ -540,7 +554,7 @@ def test_pages_are_the_scan_in_order_to_the_second_and_below(session):
     for seq, seconds in enumerate(offsets, start=1):
         when = base + timedelta(seconds=seconds)
         post = make_post(seq, title=f"광주 {seq}", posted_at=when, files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     expected = sorted(
         ((seq, base + timedelta(seconds=s)) for seq, s in enumerate(offsets, start=1)),
         key=lambda pair: (pair[1], pair[0]),  # the version ids follow the seqs here
@@ -573,7 +587,7 @@ def test_many_small_commits_read_newest_first_equal_the_scan(archive):
                 posted_at=when,
                 files=(),
             )
-            store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+            store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
             session.commit()
         for include in (["광주", "시장"], ["버스", "청년"], ["인공지능", "광"], ["모집", "ai"]):
             expected = scan(session, include)
@@ -609,7 +623,7 @@ def test_punctuation_and_escapes_are_searched_literally(session, data):
     run = new_run(session)
     for i, body in enumerate(texts):
         post = make_post(start + i, title="제목", body_text=body, files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     term = data.draw(pieces(min_size=1, max_size=4)).strip()
     if not term or '"' in term or term.startswith("-"):
         return
@@ -625,7 +639,7 @@ def test_counts_and_pages_within_time_bounds_equal_the_scan(session):
     offsets = [-86400 * 3, -1, -0.5, 0, 0, 0.25, 1, 59, 86400, 86400 * 2 + 0.5]
     for seq, seconds in enumerate(offsets, start=1):
         post = make_post(seq, title="버스", posted_at=base + timedelta(seconds=seconds), files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     instants = [base + timedelta(seconds=s) for s in (-1, -0.5, -0.25, 0, 0.25, 0.5, 1, 60)]
     days = [date(2025, 12, d) for d in (2, 4, 5, 6, 7, 8)]
     for since in [None, *instants, *days]:
@@ -675,7 +689,7 @@ def test_counts_and_hits_agree_for_dates_outside_the_index_keys(session, since, 
     run = new_run(session)
     for seq, posted_at in OUT_OF_KEY_RANGE.items():
         post = make_post(seq, title="버스", posted_at=posted_at, files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     hits = search(session, "버스", since=since, until=until, limit=None)
     assert {h.seq for h in hits} == expected
     assert count(session, "버스", since=since, until=until) == len(expected)
@@ -726,7 +740,7 @@ def test_count_is_the_number_of_hits_for_any_dates_and_bounds(sqlite_session, da
     first = session.scalar(select(func.coalesce(func.max(Post.seq), 0))) + 1
     for seq, posted_at in enumerate(dates, start=first):
         post = make_post(seq, title=f"{term} 공고", posted_at=posted_at, files=())
-        store_post(session, post, run_id=run, fetched_at=NIGHT_1)
+        store_fetched(session, post, run_id=run, fetched_at=NIGHT_1)
     hits = search(session, f'"{term}"', since=since, until=until, limit=None)
     expected = {
         seq
