@@ -56,13 +56,10 @@ import time
 from pathlib import Path
 from urllib.request import urlopen
 
-ROOT = Path(__file__).resolve().parents[1]
-# The project's root in place of bench/ (put first by `python bench/…`): bench/incremental.py
-# would otherwise shadow `incremental`, the package Twisted imports.
-sys.path[0] = str(ROOT)
+from crawler.boards import BOARDS, DEFAULT_BOARD
+from replica import ReplicaServer, ReplicaState
 
-from crawler.boards import BOARDS, DEFAULT_BOARD  # noqa: E402
-from replica import ReplicaServer, ReplicaState  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RATE_GOAL = 0.6  # sijeong's posts/s at least this share of the bare fetcher's
 PARSE_GOAL = 3.0  # parse + normalise CPU per post at most this many bare lxml parses
@@ -329,7 +326,6 @@ def main() -> int:
         return 0
 
     if args.workers:
-        sys.path.append(str(ROOT / "bench"))
         from crawl_workers import main as workers_main
 
         per_board = 20 if args.quick else (args.posts if args.posts != 5_000 else 60)
