@@ -16,6 +16,7 @@ from archive.errors import ArchiveError, ArchiveMissing, BadDate, BadRef, NotFou
 from archive.listing import ListingCheck, observe_listing
 from archive.migrate import check_schema, upgrade
 from archive.models import CrawlRun
+from archive.posts import Change, mark_status, store_post
 from archive.runs import (
     add_to_stats,
     find_run,
@@ -26,7 +27,6 @@ from archive.runs import (
 )
 from archive.search import BadQuery, SearchHit, parse_query, search
 from archive.search_index import reindex
-from archive.store import Change, mark_status, store_post
 
 __all__ = [
     "ArchiveError",

@@ -49,7 +49,7 @@ fts = table(
 
 def index_version(connection: Connection, version: PostVersion) -> None:
     """Index a version being stored (flushed: it has its id) as its post's current one; the
-    previous current version (the one numbered just below; `archive.store` numbers them so)
+    previous current version (the one numbered just below; `archive.posts` numbers them so)
     moves to a historic key."""
     board_id, status = connection.execute(
         select(posts.c.board_id, posts.c.status).where(posts.c.id == version.post_id)

@@ -45,7 +45,7 @@ def index_version(session: Session, version: PostVersion) -> None:
     """Index a version being stored, in the caller's (the version's) transaction.
 
     The version becomes its post's current one: on SQLite the previous current version (the
-    one numbered just below; `archive.store` numbers them so) moves to a historic key.
+    one numbered just below; `archive.posts` numbers them so) moves to a historic key.
     """
     session.flush()  # the version's id
     connection = session.connection()

@@ -48,7 +48,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from archive import make_engine
-from archive.store import unlisted_seqs
+from archive.posts import unlisted_seqs
 from crawler.boards import DEFAULT_BOARD
 from crawler.run import verify_targets
 from replica import ReplicaClient, ReplicaServer, ReplicaState

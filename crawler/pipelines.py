@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from archive import ListingCheck, make_engine, observe_listing, store_post
 from archive.captures import CaptureLog
+from archive.posts import record_missing, unlist_missing, unlisted_seqs
 from archive.storage import Store
-from archive.store import record_missing, unlist_missing, unlisted_seqs
 from crawler.items import FetchedPost, ListingRow
 
 
