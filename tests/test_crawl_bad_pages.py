@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from crawler.captures import CaptureFailed
+from crawler.capture_middleware import CaptureFailed
 from crawler.spiders.board import BoardSpider
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 

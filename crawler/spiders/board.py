@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
 from crawler.boards import BOARDS, Board
-from crawler.captures import CAPTURE_ID, CaptureFailed
+from crawler.capture_middleware import CAPTURE_ID, CaptureFailed
 from crawler.items import FetchedFile, FetchedPost, ListingPage, ParsedPost
 from crawler.middlewares import Refused
 from crawler.normalise import size_mismatch
