@@ -166,7 +166,7 @@ class BoardSpider(scrapy.Spider):
         url = board.list_url(page, self.record_count, base_url=self.base_url)
         return scrapy.Request(
             url,
-            callback=self.parse_list,
+            callback=self.on_list_page,
             errback=self.list_failed,
             cb_kwargs={"board": board},
             priority=-2 * page,  # page n's view pages before page n+1
@@ -192,7 +192,7 @@ class BoardSpider(scrapy.Spider):
         and this fetch is one of the checks that confirm its deletion."""
         return scrapy.Request(
             url or board.view_url(seq, self.base_url),
-            callback=self.parse_view,
+            callback=self.on_view_page,
             errback=self.failed,
             cb_kwargs={"board": board, "seq": seq},
             priority=-2 * page + 1,
@@ -214,7 +214,7 @@ class BoardSpider(scrapy.Spider):
             meta["download_maxsize"] = self.max_file_size
         return scrapy.Request(
             url,
-            callback=self.parse_file,
+            callback=self.on_file,
             errback=self.file_failed,
             cb_kwargs={"pending": pending, "url": url},
             priority=FILE_PRIORITY,
@@ -224,7 +224,7 @@ class BoardSpider(scrapy.Spider):
 
     # -- callbacks ---------------------------------------------------------------------------
 
-    def parse_list(self, response, board: Board):
+    def on_list_page(self, response, board: Board):
         outputs = self._guarded(response, self._list_page(response, board))
         if outputs is None:  # that list page failed: a full sweep goes on with the next one
             outputs = list(self._next_list_page(board, response.meta.get("page", 1)))
@@ -281,7 +281,7 @@ class BoardSpider(scrapy.Spider):
         )
         raise CloseSpider("drift")
 
-    def parse_view(self, response, board: Board, seq: int):
+    def on_view_page(self, response, board: Board, seq: int):
         yield from self._guarded(response, self._view_page(response, board, seq)) or ()
 
     def _view_page(self, response, board: Board, seq: int):
@@ -347,7 +347,7 @@ class BoardSpider(scrapy.Spider):
 
     # -- files -------------------------------------------------------------------------------
 
-    def parse_file(self, response, pending: _PendingPost, url: str):
+    def on_file(self, response, pending: _PendingPost, url: str):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if content_type.startswith("text/html"):
             # The site answers a missing file with an HTML page saying so, status 200.
