@@ -27,7 +27,7 @@ from archive.models import (
     ViewCount,
 )
 from archive.seam import ListingRowLike, PostLike
-from archive.search_index import index_version, status_changed
+from archive.search_index import index_version, update_liveness
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -338,7 +338,7 @@ def _set_status(session: Session, row: Post, status: str) -> None:
     version of a post that is not live, in the same transaction."""
     was_live = row.status == "live"
     row.status = status
-    status_changed(session, row, was_live)
+    update_liveness(session, row, was_live)
 
 
 def _take_turns(session: Session, board_id: str, seq: int) -> None:

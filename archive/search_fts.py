@@ -72,7 +72,7 @@ def index_version(connection: Connection, version: PostVersion) -> None:
     _insert(connection, [row])
 
 
-def remark(
+def rewrite_live_mark(
     connection: Connection, key: int, title: str, body_text: str, board_id: str, *, live: bool
 ) -> None:
     """Write the search_fts row of a current version again, with its NOT_LIVE mark (`live`

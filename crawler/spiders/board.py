@@ -376,7 +376,7 @@ class BoardSpider(scrapy.Spider):
             # too, but a failure.
             self._file_skipped(pending, url, str(failure.value) or "request ignored")
         else:
-            self._file_failure(pending, url, _reason(failure))
+            self._file_failure(pending, url, _describe_failure(failure))
         yield from self._file_done(pending, url)
 
     def _file_done(self, pending: _PendingPost, url: str):
@@ -434,14 +434,14 @@ class BoardSpider(scrapy.Spider):
             if response.meta.get("recheck"):
                 self._missing(board_id, response.meta["seq"])
             else:
-                self._fail(response.url, board_id, _why(exc), response.meta)
+                self._fail(response.url, board_id, _message_without_url(exc), response.meta)
             return None
         except (NotABoardPage, UndecodableBody) as exc:
-            self._fail(response.url, board_id, _why(exc), response.meta)
+            self._fail(response.url, board_id, _message_without_url(exc), response.meta)
             return None
         except ParseError as exc:  # a board page this archive cannot keep (a link, a value, …)
             self.answered += 1
-            self._fail(response.url, board_id, _why(exc), response.meta)
+            self._fail(response.url, board_id, _message_without_url(exc), response.meta)
             return None
         self.answered += 1
         return parsed
@@ -465,7 +465,7 @@ class BoardSpider(scrapy.Spider):
             self.answered += 1
             self._missing(request.meta["board_id"], request.meta["seq"])
             return
-        reason = _reason(failure)
+        reason = _describe_failure(failure)
         self._fail(request.url, request.meta.get("board_id", ""), reason, request.meta)
 
     def _fail(self, url: str, board_id: str, reason: str, meta: dict | None = None) -> None:
@@ -493,7 +493,7 @@ def _size_mismatch(post: ParsedPost, url: str, size: int) -> str | None:
     return None
 
 
-def _reason(failure) -> str:
+def _describe_failure(failure) -> str:
     """Why a request failed, in one line."""
     if failure.check(HttpError):
         response = failure.value.response
@@ -511,6 +511,6 @@ def _reason(failure) -> str:
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
-def _why(exc: Exception) -> str:
+def _message_without_url(exc: Exception) -> str:
     """A parse error's message without the URL it ends with (the failure names the URL)."""
     return str(exc).removesuffix(f": {getattr(exc, 'url', '')}")
