@@ -45,11 +45,19 @@ class FileLike(Protocol):
     def location(self) -> str: ...
 
 
+ChangeKind = Literal["new", "changed", "unchanged"]
+"""What storing a post did to its versions: the first one, a new one, or none."""
+
+MissingOutcome = Literal["deleted", "counted", "ignored"]
+"""What one "no such post" answer did (`record_missing`): the post is now deleted, the answer
+counted towards deleting it, or nothing."""
+
+
 @dataclass(frozen=True)
 class Change:
     """What storing a post did: `kind` new / changed / unchanged, and the post's version now."""
 
-    kind: Literal["new", "changed", "unchanged"]
+    kind: ChangeKind
     version: int
     restored: bool = False  # the post was unlisted or deleted and is back
     view_count_changed: bool = False
@@ -116,7 +124,7 @@ def store_post(
             version = _add_version(
                 session, row, post, 1, content_hash, run_id, fetched_at, files, capture_id
             )
-            kind: Literal["new", "changed", "unchanged"] = "new"
+            kind: ChangeKind = "new"
         else:
             current = row.current_version
             if current is None:
@@ -198,7 +206,7 @@ def record_missing(
     run_id: int,
     at: datetime,
     confirm_after: int = 2,
-) -> Literal["deleted", "counted", "ignored"]:
+) -> MissingOutcome:
     """An unlisted post's view page answered "no such post" (a soft-404 or a 404) in this run.
 
     The answer counts once per run; the `confirm_after`-th run to see it marks the post
