@@ -98,6 +98,7 @@ def _timed(owner, name: str, bucket: str, figures: dict) -> None:
 
 
 def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) -> dict:
+    import archive.lifecycle
     import crawler.pipelines
     import crawler.run
     import crawler.settings
@@ -113,7 +114,7 @@ def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) ->
     _timed(CaptureLog, "record", "capture", figures)
     for name in ("observe_listing", "unlist_missing", "unlisted_seqs", "record_missing"):
         _timed(crawler.pipelines, name, "listing", figures)
-    _timed(crawler.run, "upgrade", "upgrade", figures)
+    _timed(archive.lifecycle, "upgrade", "upgrade", figures)  # ledger_run upgrades
     options = CrawlOptions(
         db_url=f"sqlite:///{db}", mode="full", base_url=url, delay=0.0, files=False
     )
