@@ -26,17 +26,7 @@ if TYPE_CHECKING:
     from archive.listing import ListingCheck, observe_listing
     from archive.migrate import upgrade
     from archive.models import CrawlRun
-    from archive.runs import (
-        add_to_stats,
-        find_run,
-        finish_run,
-        last_started,
-        previous_successes,
-        start_run,
-    )
-    from archive.schema import check_schema
-    from archive.search_index import reindex
-    from archive.store import (
+    from archive.posts import (
         LISTED,
         RECHECKED,
         Change,
@@ -47,6 +37,16 @@ if TYPE_CHECKING:
         store_fetched,
         store_reparsed,
     )
+    from archive.runs import (
+        add_to_stats,
+        find_run,
+        finish_run,
+        last_started,
+        previous_successes,
+        start_run,
+    )
+    from archive.schema import check_schema
+    from archive.search_index import reindex
 
 
 __all__ = [
@@ -97,15 +97,15 @@ _HOME = {
     "BadDate": "archive.errors",
     "BadRef": "archive.errors",
     "NotFound": "archive.errors",
-    "Change": "archive.store",
-    "mark_status": "archive.store",
-    "LISTED": "archive.store",
-    "RECHECKED": "archive.store",
-    "Downloads": "archive.store",
-    "Listed": "archive.store",
-    "Rechecked": "archive.store",
-    "store_fetched": "archive.store",
-    "store_reparsed": "archive.store",
+    "Change": "archive.posts",
+    "mark_status": "archive.posts",
+    "LISTED": "archive.posts",
+    "RECHECKED": "archive.posts",
+    "Downloads": "archive.posts",
+    "Listed": "archive.posts",
+    "Rechecked": "archive.posts",
+    "store_fetched": "archive.posts",
+    "store_reparsed": "archive.posts",
     "CrawlRun": "archive.models",
     "ListingCheck": "archive.listing",
     "observe_listing": "archive.listing",

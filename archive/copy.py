@@ -229,10 +229,10 @@ def _target_errors(url: str) -> Iterator[None]:
     except (ArgumentError, NoSuchModuleError):
         raise CopyRefused(f"--to: not a database URL this sijeong can open: {url!r}") from None
     except SQLAlchemyError as exc:
-        raise CopyFailed(f"{display_url(url)}: {_reason(exc)}") from exc
+        raise CopyFailed(f"{display_url(url)}: {_first_error_line(exc)}") from exc
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def _first_error_line(exc: SQLAlchemyError) -> str:
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
@@ -274,7 +274,7 @@ def _copy(
                 try:
                     digests[table.name] = _copy_table(reading, writing, table, say)
                 except DBAPIError as exc:
-                    raise CopyFailed(f"table {table.name}: {_reason(exc)}") from exc
+                    raise CopyFailed(f"table {table.name}: {_first_error_line(exc)}") from exc
             with _target_errors(display_url(target.url)):
                 _fill_forward_keys(reading, writing, say)
                 if writing.dialect.name == "postgresql":

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from archive.db import write_transaction
 from archive.models import Post
+from archive.posts import record_view_count
 from archive.seam import ListingRowLike
-from archive.store import record_view_count
 from archive.timezone import seoul_date
 
 RowT = TypeVar("RowT", bound=ListingRowLike)

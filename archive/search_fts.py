@@ -49,7 +49,7 @@ fts = table(
 
 def index_version(connection: Connection, version: PostVersion) -> None:
     """Index a version being stored (flushed: it has its id) as its post's current one; the
-    previous current version (the one numbered just below; `archive.store` numbers them so)
+    previous current version (the one numbered just below; `archive.posts` numbers them so)
     moves to a historic key."""
     board_id, status = connection.execute(
         select(posts.c.board_id, posts.c.status).where(posts.c.id == version.post_id)
@@ -72,7 +72,7 @@ def index_version(connection: Connection, version: PostVersion) -> None:
     _insert(connection, [row])
 
 
-def remark(
+def rewrite_live_mark(
     connection: Connection, key: int, title: str, body_text: str, board_id: str, *, live: bool
 ) -> None:
     """Write the search_fts row of a current version again, with its NOT_LIVE mark (`live`

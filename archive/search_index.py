@@ -45,7 +45,7 @@ def index_version(session: Session, version: PostVersion) -> None:
     """Index a version being stored, in the caller's (the version's) transaction.
 
     The version becomes its post's current one: on SQLite the previous current version (the
-    one numbered just below; `archive.store` numbers them so) moves to a historic key.
+    one numbered just below; `archive.posts` numbers them so) moves to a historic key.
     """
     session.flush()  # the version's id
     connection = session.connection()
@@ -53,7 +53,7 @@ def index_version(session: Session, version: PostVersion) -> None:
     back_end.index_version(connection, version)
 
 
-def status_changed(session: Session, post: Post, was_live: bool) -> None:
+def update_liveness(session: Session, post: Post, was_live: bool) -> None:
     """Mark in the index, in the caller's transaction, that `post` (its status just set) went
     from live to unlisted or deleted, or back: its current version's row is written again with
     or without NOT_LIVE. Nothing to do on PostgreSQL, or when liveness is unchanged."""
@@ -63,7 +63,9 @@ def status_changed(session: Session, post: Post, was_live: bool) -> None:
         return
     version = post.current_version
     key = fts_key(version.id, version.posted_at)
-    search_fts.remark(connection, key, version.title, version.body_text, post.board_id, live=live)
+    search_fts.rewrite_live_mark(
+        connection, key, version.title, version.body_text, post.board_id, live=live
+    )
 
 
 def reindex(target: Session | Engine) -> int:

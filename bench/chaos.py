@@ -96,20 +96,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import hostile_site
+from crash_safety import contents, crawl_argv, half_written, rows, sijeong
+from schedule_overlap import seed_service, write_config
+from sqlalchemy.orm import Session
+
+from archive.check import check_archive
+from archive.db import make_engine
+from archive.storage import Store
+from common.seoul import SEOUL
+from replica import ReplicaClient, ReplicaServer, ReplicaState
+from replica.state import SEED_NEWEST
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # not bench/: bench/incremental.py would shadow Twisted's `incremental`
-
-from sqlalchemy.orm import Session  # noqa: E402
-
-from archive.check import check_archive  # noqa: E402
-from archive.db import make_engine  # noqa: E402
-from archive.storage import Store  # noqa: E402
-from bench import hostile_site  # noqa: E402
-from bench.crash_safety import contents, crawl_argv, half_written, rows, sijeong  # noqa: E402
-from bench.schedule_overlap import seed_service, write_config  # noqa: E402
-from common.seoul import SEOUL  # noqa: E402
-from replica import ReplicaClient, ReplicaServer, ReplicaState  # noqa: E402
-from replica.state import SEED_NEWEST  # noqa: E402
 
 NOTICE = "BD_0000000022"
 SIJEONG = [sys.executable, "-m", "sijeong.cli"]

@@ -36,11 +36,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from archive.search_check import unindexed_versions
+from replica import ReplicaServer, ReplicaState
 
-from archive.search_check import unindexed_versions  # noqa: E402
-from replica import ReplicaServer, ReplicaState  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def sijeong(*args: str, db: Path, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -56,13 +56,10 @@ import time
 from pathlib import Path
 from urllib.request import urlopen
 
-ROOT = Path(__file__).resolve().parents[1]
-# The project's root in place of bench/ (put first by `python bench/…`): bench/incremental.py
-# would otherwise shadow `incremental`, the package Twisted imports.
-sys.path[0] = str(ROOT)
+from crawler.boards import BOARDS, DEFAULT_BOARD
+from replica import ReplicaServer, ReplicaState
 
-from crawler.boards import BOARDS, DEFAULT_BOARD  # noqa: E402
-from replica import ReplicaServer, ReplicaState  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RATE_GOAL = 0.6  # sijeong's posts/s at least this share of the bare fetcher's
 PARSE_GOAL = 3.0  # parse + normalise CPU per post at most this many bare lxml parses
@@ -101,6 +98,7 @@ def _timed(owner, name: str, bucket: str, figures: dict) -> None:
 
 
 def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) -> dict:
+    import archive.lifecycle
     import crawler.pipelines
     import crawler.run
     import crawler.settings
@@ -116,7 +114,7 @@ def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) ->
     _timed(CaptureLog, "record", "capture", figures)
     for name in ("observe_listing", "unlist_missing", "unlisted_seqs", "record_missing"):
         _timed(crawler.pipelines, name, "listing", figures)
-    _timed(crawler.run, "upgrade", "upgrade", figures)
+    _timed(archive.lifecycle, "upgrade", "upgrade", figures)  # ledger_run upgrades
     options = CrawlOptions(
         db_url=f"sqlite:///{db}", mode="full", base_url=url, delay=0.0, files=False
     )
@@ -329,7 +327,6 @@ def main() -> int:
         return 0
 
     if args.workers:
-        sys.path.append(str(ROOT / "bench"))
         from crawl_workers import main as workers_main
 
         per_board = 20 if args.quick else (args.posts if args.posts != 5_000 else 60)

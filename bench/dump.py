@@ -31,9 +31,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 FORMATS = ("jsonl", "csv", "parquet", "sqlite")
 BOARD = "BD_0000000022"
 PARAGRAPH = "광주광역시는 시민의 일상 회복을 위해 청년 일자리와 대중교통 개선 사업을 추진합니다. "

@@ -27,10 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # not bench/: bench/incremental.py would shadow Twisted's `incremental`
-
-from replica.mangle import (  # noqa: E402
+from replica.mangle import (
     allowed_errors,
     mangle,
     parse_everything,
@@ -39,6 +36,8 @@ from replica.mangle import (  # noqa: E402
     shrink,
     signature,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 REFERENCE = Path(os.environ.get("SIJEONG_REFERENCE_DIR", ROOT.parent / "shared/reference/gwangju"))
 

@@ -35,14 +35,13 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common.seoul import SEOUL
+from replica import ReplicaClient, ReplicaServer, ReplicaState
+from scheduler.config import load_config
+from scheduler.jobs import make_jobs
+from scheduler.service import Service
 
-from common.seoul import SEOUL  # noqa: E402
-from replica import ReplicaClient, ReplicaServer, ReplicaState  # noqa: E402
-from scheduler.config import load_config  # noqa: E402
-from scheduler.jobs import make_jobs  # noqa: E402
-from scheduler.service import Service  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SIJEONG = [sys.executable, "-m", "sijeong.cli"]
 

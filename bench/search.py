@@ -25,7 +25,6 @@ import gc
 import hashlib
 import random
 import statistics
-import sys
 import tempfile
 import time
 import unicodedata
@@ -35,14 +34,11 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from archive import make_engine, reindex, upgrade  # noqa: E402
-from archive.db import display_url, sqlite_path  # noqa: E402
-from archive.models import Board, Post, PostVersion  # noqa: E402
-from archive.search import count, parse_query, search  # noqa: E402
-from replica import corpus  # noqa: E402
+from archive import make_engine, reindex, upgrade
+from archive.db import display_url, sqlite_path
+from archive.models import Board, Post, PostVersion
+from archive.search import count, parse_query, search
+from replica import corpus
 
 BOARDS = ("BD_0000000022", "BD_0000000027")
 START = datetime(2019, 1, 1, tzinfo=UTC)

@@ -92,8 +92,8 @@ class DistributedBoardSpider(BoardSpider):
     # (`DistributedScheduler.finished`), except a view page whose post waits for its files: that
     # one is finished when its post has been through the pipeline.
 
-    def parse_view(self, response, board, seq):
-        for output in super().parse_view(response, board, seq):
+    def on_view_page(self, response, board, seq):
+        for output in super().on_view_page(response, board, seq):
             if isinstance(output, scrapy.Request) and "pending" in output.cb_kwargs:
                 output.cb_kwargs["pending"].view_request = response.request
                 response.meta[HOLD] = True

@@ -25,8 +25,8 @@ from archive import (
     store_fetched,
 )
 from archive.captures import CaptureLog
+from archive.posts import MissingOutcome, record_missing, unlist_missing, unlisted_seqs
 from archive.storage import Store
-from archive.store import record_missing, unlist_missing, unlisted_seqs
 from crawler.items import FetchedPost, ListingRow
 
 
@@ -114,7 +114,7 @@ class ArchivePipeline:
     def unlisted(self, board_id: str) -> list[int]:
         return unlisted_seqs(self._session, board_id)
 
-    def missing(self, board_id: str, seq: int) -> str:
+    def missing(self, board_id: str, seq: int) -> MissingOutcome:
         """An unlisted post's page said "no such post": "deleted", "counted" or "ignored"."""
         if self.run_id is None:
             return "ignored"

@@ -30,8 +30,8 @@ from archive.captures import ViewCapture, capture_payload, view_captures
 from archive.db import sqlite_path
 from archive.errors import ArchiveMissing
 from archive.lifecycle import LedgerRun, ledger_run
+from archive.posts import Change, find_post, known_files, store_reparsed
 from archive.storage import Store
-from archive.store import Change, find_post, known_files, store_reparsed
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 from crawler.items import ParsedPost
 from crawler.parsing import DriftError, ParseError, parse_view, truncated

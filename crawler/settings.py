@@ -47,7 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees it
-    "crawler.captures.CaptureMiddleware": 540,  # after it: only the response a request ends with
+    "crawler.capture_middleware.CaptureMiddleware": 540,  # after it: only the response a request ends with
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from archive import Change, store_fetched
 from archive.models import Attachment
+from archive.posts import KnownFile
 from archive.queries import show
-from archive.store import KnownFile
 from crawler.items import ParsedPost
 from sijeong.cli import cli
 

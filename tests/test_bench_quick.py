@@ -41,7 +41,7 @@ def test_crawl_bench_archives_every_post_and_measures_both_rates():
 
 
 def test_incremental_bench_requests_equal_the_minimum():
-    line = summary_line("incremental.py")
+    line = summary_line("incremental_requests.py")
     nights = re.findall(r"(k\d+|verify)=(\d+)/(\d+)", line)
     assert [name for name, _, _ in nights] == ["k0", "k1", "k10", "k100", "verify"]
     for name, requests, minimum in nights:

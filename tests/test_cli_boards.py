@@ -14,8 +14,8 @@ from archive_fixtures import NIGHT_1, make_post, new_run
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
+from archive.posts import store_fetched
 from archive.runs import finish_run
-from archive.store import store_fetched
 from crawler.boards import BOARDS, board_by_key
 from sijeong.boards_cli import board_ref
 from sijeong.cli import cli

@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from crawler.captures import CaptureFailed
+from crawler.capture_middleware import CaptureFailed
 from crawler.spiders.board import BoardSpider
 from replica import ReplicaClient, ReplicaServer, ReplicaState
 
@@ -189,7 +189,7 @@ def test_a_list_page_that_fails_in_reading_leads_a_full_sweep_to_the_next_page(m
         yield  # a generator, as the real one
 
     monkeypatch.setattr(spider, "_list_page", unforeseen)
-    outputs = list(spider.parse_list(response, board=spider.boards[0]))
+    outputs = list(spider.on_list_page(response, board=spider.boards[0]))
     assert [(r.meta["kind"], r.meta["page"]) for r in outputs] == [("list", 3)]
     assert spider.failures == [{"url": url, "reason": "KeyError: 'hit'"}]
     assert spider.list_failures[NOTICE] == 1

@@ -64,7 +64,7 @@ def download(post: ParsedPost, size: int) -> tuple[BoardSpider, list]:
         headers={"Content-Type": "application/x-hwp"},
         request=scrapy.Request(url, meta={"board_id": NOTICE, "kind": "file"}),
     )
-    return spider, list(spider.parse_file(response, pending=pending, url=url))
+    return spider, list(spider.on_file(response, pending=pending, url=url))
 
 
 def archived(pipeline) -> list[tuple]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import crawler.parsing.view as view
 from archive import make_engine
 from archive.lock import crawl_lock
-from archive.store import mark_status
+from archive.posts import mark_status
 from common.seoul import SEOUL
 from crawler.parsing.assemble import assemble_post
 from crawler.reparse import ReparseOptions, reparse

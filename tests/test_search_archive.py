@@ -32,10 +32,10 @@ from archive import (
     upgrade,
 )
 from archive.models import Post, PostVersion, SearchDoc
+from archive.posts import record_missing, unlist_missing
 from archive.search import count
 from archive.search_check import unindexed_versions
 from archive.search_tokens import NOT_LIVE, board_token, fts_key, fts_tokens, version_grams
-from archive.store import record_missing, unlist_missing
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 

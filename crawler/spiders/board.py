@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
 from crawler.boards import BOARDS, Board
-from crawler.captures import CAPTURE_ID, CaptureFailed
+from crawler.capture_middleware import CAPTURE_ID, CaptureFailed
 from crawler.items import FetchedFile, FetchedPost, ListingPage, ParsedPost
 from crawler.middlewares import Refused
 from crawler.normalise import size_mismatch
@@ -166,7 +166,7 @@ class BoardSpider(scrapy.Spider):
         url = board.list_url(page, self.record_count, base_url=self.base_url)
         return scrapy.Request(
             url,
-            callback=self.parse_list,
+            callback=self.on_list_page,
             errback=self.list_failed,
             cb_kwargs={"board": board},
             priority=-2 * page,  # page n's view pages before page n+1
@@ -192,7 +192,7 @@ class BoardSpider(scrapy.Spider):
         and this fetch is one of the checks that confirm its deletion."""
         return scrapy.Request(
             url or board.view_url(seq, self.base_url),
-            callback=self.parse_view,
+            callback=self.on_view_page,
             errback=self.failed,
             cb_kwargs={"board": board, "seq": seq},
             priority=-2 * page + 1,
@@ -214,7 +214,7 @@ class BoardSpider(scrapy.Spider):
             meta["download_maxsize"] = self.max_file_size
         return scrapy.Request(
             url,
-            callback=self.parse_file,
+            callback=self.on_file,
             errback=self.file_failed,
             cb_kwargs={"pending": pending, "url": url},
             priority=FILE_PRIORITY,
@@ -224,7 +224,7 @@ class BoardSpider(scrapy.Spider):
 
     # -- callbacks ---------------------------------------------------------------------------
 
-    def parse_list(self, response, board: Board):
+    def on_list_page(self, response, board: Board):
         outputs = self._guarded(response, self._list_page(response, board))
         if outputs is None:  # that list page failed: a full sweep goes on with the next one
             outputs = list(self._next_list_page(board, response.meta.get("page", 1)))
@@ -281,7 +281,7 @@ class BoardSpider(scrapy.Spider):
         )
         raise CloseSpider("drift")
 
-    def parse_view(self, response, board: Board, seq: int):
+    def on_view_page(self, response, board: Board, seq: int):
         yield from self._guarded(response, self._view_page(response, board, seq)) or ()
 
     def _view_page(self, response, board: Board, seq: int):
@@ -347,7 +347,7 @@ class BoardSpider(scrapy.Spider):
 
     # -- files -------------------------------------------------------------------------------
 
-    def parse_file(self, response, pending: _PendingPost, url: str):
+    def on_file(self, response, pending: _PendingPost, url: str):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if content_type.startswith("text/html"):
             # The site answers a missing file with an HTML page saying so, status 200.
@@ -376,7 +376,7 @@ class BoardSpider(scrapy.Spider):
             # too, but a failure.
             self._file_skipped(pending, url, str(failure.value) or "request ignored")
         else:
-            self._file_failure(pending, url, _reason(failure))
+            self._file_failure(pending, url, _describe_failure(failure))
         yield from self._file_done(pending, url)
 
     def _file_done(self, pending: _PendingPost, url: str):
@@ -434,14 +434,14 @@ class BoardSpider(scrapy.Spider):
             if response.meta.get("recheck"):
                 self._missing(board_id, response.meta["seq"])
             else:
-                self._fail(response.url, board_id, _why(exc), response.meta)
+                self._fail(response.url, board_id, _message_without_url(exc), response.meta)
             return None
         except (NotABoardPage, UndecodableBody) as exc:
-            self._fail(response.url, board_id, _why(exc), response.meta)
+            self._fail(response.url, board_id, _message_without_url(exc), response.meta)
             return None
         except ParseError as exc:  # a board page this archive cannot keep (a link, a value, …)
             self.answered += 1
-            self._fail(response.url, board_id, _why(exc), response.meta)
+            self._fail(response.url, board_id, _message_without_url(exc), response.meta)
             return None
         self.answered += 1
         return parsed
@@ -465,7 +465,7 @@ class BoardSpider(scrapy.Spider):
             self.answered += 1
             self._missing(request.meta["board_id"], request.meta["seq"])
             return
-        reason = _reason(failure)
+        reason = _describe_failure(failure)
         self._fail(request.url, request.meta.get("board_id", ""), reason, request.meta)
 
     def _fail(self, url: str, board_id: str, reason: str, meta: dict | None = None) -> None:
@@ -493,7 +493,7 @@ def _size_mismatch(post: ParsedPost, url: str, size: int) -> str | None:
     return None
 
 
-def _reason(failure) -> str:
+def _describe_failure(failure) -> str:
     """Why a request failed, in one line."""
     if failure.check(HttpError):
         response = failure.value.response
@@ -511,6 +511,6 @@ def _reason(failure) -> str:
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
-def _why(exc: Exception) -> str:
+def _message_without_url(exc: Exception) -> str:
     """A parse error's message without the URL it ends with (the failure names the URL)."""
     return str(exc).removesuffix(f": {getattr(exc, 'url', '')}")

@@ -28,7 +28,7 @@ from archive.models import (
     ViewCount,
 )
 from archive.seam import POST_FIELDS, ListingRowLike, PostLike, version_values
-from archive.search_index import index_version, status_changed
+from archive.search_index import index_version, update_liveness
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -46,11 +46,19 @@ class FileLike(Protocol):
     def location(self) -> str: ...
 
 
+ChangeKind = Literal["new", "changed", "unchanged"]
+"""What storing a post did to its versions: the first one, a new one, or none."""
+
+MissingOutcome = Literal["deleted", "counted", "ignored"]
+"""What one "no such post" answer did (`record_missing`): the post is now deleted, the answer
+counted towards deleting it, or nothing."""
+
+
 @dataclass(frozen=True)
 class Change:
     """What storing a post did: `kind` new / changed / unchanged, and the post's version now."""
 
-    kind: Literal["new", "changed", "unchanged"]
+    kind: ChangeKind
     version: int
     restored: bool = False  # the post was unlisted or deleted and is back
     view_count_changed: bool = False
@@ -188,7 +196,7 @@ def _store(
             version = _add_version(
                 session, row, post, 1, content_hash, run_id, at, files, capture_id
             )
-            kind: Literal["new", "changed", "unchanged"] = "new"
+            kind: ChangeKind = "new"
         else:
             current = row.current_version
             if current is None:
@@ -272,7 +280,7 @@ def record_missing(
     run_id: int,
     at: datetime,
     confirm_after: int = 2,
-) -> Literal["deleted", "counted", "ignored"]:
+) -> MissingOutcome:
     """An unlisted post's view page answered "no such post" (a soft-404 or a 404) in this run.
 
     The answer counts once per run; the `confirm_after`-th run to see it marks the post
@@ -402,7 +410,7 @@ def _set_status(session: Session, row: Post, status: str) -> None:
     version of a post that is not live, in the same transaction."""
     was_live = row.status == "live"
     row.status = status
-    status_changed(session, row, was_live)
+    update_liveness(session, row, was_live)
 
 
 def _take_turns(session: Session, board_id: str, seq: int) -> None:

@@ -1,8 +1,8 @@
 """Requests of incremental nights (0, 1, 10, 100 new) and of a verify night, against the minimum.
 
-    python bench/incremental.py             # a 3,000-post board
-    python bench/incremental.py --quick     # 300 posts, under a minute
-    python bench/incremental.py --posts 5000 --new 0,1,5,10,25,100
+    python bench/incremental_requests.py             # a 3,000-post board
+    python bench/incremental_requests.py --quick     # 300 posts, under a minute
+    python bench/incremental_requests.py --posts 5000 --new 0,1,5,10,25,100
 
 One replica (loopback, in this process, views not counted). A full crawl fills a fresh SQLite
 archive. Then one night per k: k posts are published through the replica's admin API
@@ -47,16 +47,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-# The project's root in place of bench/ (put first by `python bench/…`): bench/incremental.py
-# would otherwise shadow `incremental`, the package Twisted imports.
-sys.path[0] = str(ROOT)
+from archive import make_engine
+from archive.posts import unlisted_seqs
+from crawler.boards import DEFAULT_BOARD
+from crawler.run import verify_targets
+from replica import ReplicaClient, ReplicaServer, ReplicaState
 
-from archive import make_engine  # noqa: E402
-from archive.store import unlisted_seqs  # noqa: E402
-from crawler.boards import DEFAULT_BOARD  # noqa: E402
-from crawler.run import verify_targets  # noqa: E402
-from replica import ReplicaClient, ReplicaServer, ReplicaState  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 KINDS = ("list", "view", "files", "robots", "other")
 ROWS_PER_PAGE = 10  # what an incremental crawl asks for (crawler/spiders/board.py RECORD_COUNT)
