@@ -100,13 +100,19 @@ def boards(fmt: str) -> None:
     if fmt == "json":
         print_json(rows)
         return
+    # The list URLs under the table, one a line: in a column they would fold into seven lines a
+    # board on an 80-column terminal; on lines of their own they wrap once and copy whole.
+    out = console()
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for header in ("site", "board", "name", "family", "list URL"):
+    for header in ("board", "name", "family", "site"):
         table.add_column(header, overflow="fold")
     for row in rows:
         site = f"{row['site']} ({row['site_label']})" if row["site_label"] else row["site"]
         board = row["board_id"] + ("" if row["verified"] else " *")
-        table.add_row(site, board, site_text(row["name"]), row["family"], row["list_url"])
-    console().print(table)
+        table.add_row(board, site_text(row["name"]), row["family"], site)
+    out.print(table)
+    out.print("list URLs:")
+    for row in rows:
+        out.print(f"  {row['board_id']:<15} {row['list_url']}", soft_wrap=True)
     if not all(row["verified"] for row in rows):
-        console().print("* unverified: ids not read off a real page (see crawler/boards.py)")
+        out.print("* unverified: ids not read off a real page (see crawler/boards.py)")

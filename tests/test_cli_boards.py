@@ -83,6 +83,16 @@ def test_boards_lists_the_registry_as_json_and_as_a_table():
     assert "* unverified" in table.stdout
 
 
+def test_the_boards_table_fits_an_80_column_terminal_and_keeps_each_url_whole():
+    from rich.cells import cell_len
+
+    out = run("boards").stdout
+    table, urls = out.split("list URLs:\n")
+    assert max(cell_len(line) for line in table.splitlines()) <= 80
+    for board in BOARDS.values():
+        assert f"  {board.board_id:<15} {board.list_url()}" in urls.splitlines()
+
+
 @pytest.mark.parametrize("key", ["보도자료", "gwangju:보도자료", "광주광역시:보도자료", PRESS])
 def test_search_takes_a_board_by_name_or_id(two_boards, key):
     found = run("search", "버스", "--board", key, "--format", "json", "--db", two_boards)
