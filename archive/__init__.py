@@ -3,7 +3,7 @@
 It owns its tables: only `archive/` imports `archive.models` or writes SQL against them. Other
 packages call the functions exported here (and those of its modules: `queries`, `store`,
 `captures`, …); the ledger's row type `CrawlRun` is exported for reading what they return.
-`tests/test_archive_boundary.py` holds every other package to this.
+`tests/archive_tests/test_archive_boundary.py` holds every other package to this.
 
 It may import the standard library, SQLAlchemy, Alembic, warcio, pyarrow, `safehtml` and `common`
 (the constants every package shares) — never `crawler`, `scheduler`, `sijeong` or `replica`: the

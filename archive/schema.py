@@ -3,7 +3,7 @@
 Every read command checks this first. Alembic's own check (its `MigrationContext` and the script
 directory, read from the migration files) costs as much start-up as the rest of a read command
 (issue 21, item 10), so the revision list is written here, and
-`tests/test_archive_migrations.py` holds it equal to Alembic's: a new migration without its id
+`tests/archive_tests/test_archive_migrations.py` holds it equal to Alembic's: a new migration without its id
 here fails that test, never a user's command.
 """
 

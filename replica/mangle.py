@@ -1,6 +1,6 @@
 """Mangled pages: the site's pages broken the ways a hostile or broken server breaks them.
 
-The parser fuzz (`tests/test_parse_fuzz.py`, `bench/fuzz_parsers.py`) feeds these to the pure
+The parser fuzz (`tests/crawler_tests/test_parse_fuzz.py`, `bench/fuzz_parsers.py`) feeds these to the pure
 parsers. A page is mangled by a list of named mutations, each drawn with its parameters from a
 `random.Random`, so a failure is replayed from `(source, seed)` alone. `parse_everything` is the
 oracle: it calls what the crawl and `reparse` call on a page, and lets only the documented parse

@@ -5,7 +5,7 @@ Commands are thin: they parse options, call one function of a package, and repor
 A command's module is imported only when that command runs (or when help lists it): `crawl`
 needs Scrapy and Twisted, `schedule` APScheduler, the archive commands SQLAlchemy, and importing
 them all took ~1.1 s before any command started — for `sijeong --version` too.
-`tests/test_cli_startup.py` checks which modules each read command imports.
+`tests/sijeong_tests/test_cli_startup.py` checks which modules each read command imports.
 """
 
 from __future__ import annotations

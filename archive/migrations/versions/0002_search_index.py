@@ -3,7 +3,7 @@ for every version already archived.
 
 The grams are written by the frozen copy below of what search used in November 2026, not by
 `archive.search_tokens`: a change of tokenising there must never change what this migration
-writes (tests/test_archive_migrations.py breaks the live tokeniser to check it).
+writes (tests/archive_tests/test_archive_migrations.py breaks the live tokeniser to check it).
 
 Revision ID: 0002
 Revises: 0001

@@ -12,7 +12,7 @@ from conftest import HANG_SECONDS
 
 pytestmark = pytest.mark.slow  # runs benches
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def summary_line(bench: str) -> str:

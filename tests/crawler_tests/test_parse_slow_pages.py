@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.slow  # parses huge hostile pages in subprocesses
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REAL_URL = "https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180"
 BODY = '<div class="board_view_body">'
 # The old patterns went past 30 s on each of these (13.6 s for 5,000 `alert('`, 114 s for

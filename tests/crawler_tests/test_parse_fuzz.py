@@ -102,7 +102,7 @@ def test_a_legacy_list_row_missing_a_part_is_drift(cells, part):
 def test_the_fuzz_bench_fails_only_on_undocumented_exceptions():
     """Its verdict counts documented parse errors as answers, not failures (it once counted
     every DriftError, SiteAlert, … as a failure: `FAIL (0 distinct, 43 inputs)`)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, str(root / "bench" / "fuzz_parsers.py"), "--inputs", "60"],
         capture_output=True,

@@ -40,7 +40,7 @@ TABLES = {
     "view_counts",
 }
 # On SQLite the search index is an FTS5 table (with its shadow tables) outside the models; its
-# content is tested by tests/test_search_archive.py.
+# content is tested by tests/archive_tests/test_search_archive.py.
 SQLITE_SEARCH_TABLES = {"search_fts", "search_fts_config", "search_fts_data", "search_fts_idx"}
 # Derived from the versions, rebuilt by the migrations that change their form: not "rows kept".
 SEARCH_TABLES = SQLITE_SEARCH_TABLES | {"search_grams", "search_docs"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("crawler", "scheduler", "sijeong", "replica", "bench")
 
 # What builds a query or reads a table's shape; Session, Engine and sqlalchemy.exc stay allowed
