@@ -1,4 +1,9 @@
-"""How the archive commands print: JSON for scripts, rich tables for people (times in Seoul)."""
+"""How the archive commands print: JSON for scripts, rich tables for people (times in Seoul).
+
+The read commands' posts, histories, changes, runs and diffs, and the `db` commands' reports.
+`boards` prints with it too, so the archive is imported only under TYPE_CHECKING or inside the
+printers that need it.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ from sijeong.printable import json_text, printable
 
 if TYPE_CHECKING:  # the archive (SQLAlchemy) is imported by the commands that read it, not `boards`
     from archive import CrawlRun
+    from archive.backup import BackupResult
+    from archive.check import CheckReport
+    from archive.copy import CopyResult
     from archive.views import ChangeEntry, History, PostView, VersionDiff
 
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
@@ -182,3 +190,98 @@ def print_diff(result: VersionDiff) -> None:
     for line in lines:
         style = next((s for prefix, s in DIFF_STYLES.items() if line.startswith(prefix)), "")
         out.print(Text(line, style=style), soft_wrap=True)
+
+
+def print_check(report: CheckReport, what: str) -> None:
+    """`db check`'s table, each failed check's examples, and the verdict."""
+    from archive.check import counted  # db commands' modules load when they run
+
+    out = console()
+    table = Table(title=what, title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("check", "result", "checked"):
+        table.add_column(name, overflow="fold")
+    for check in report.checks:
+        result = (
+            Text("ok", "green") if check.ok else Text(counted(check.problems, "problem"), "red")
+        )
+        table.add_row(check.name, result, check.checked)
+    out.print(table)
+    for check in report.checks:
+        for example in check.examples:
+            out.print(
+                Text.assemble((f"{check.name}: ", "bold"), printable(example)), soft_wrap=True
+            )
+        if check.problems > len(check.examples):
+            out.print(f"{check.name}: … {check.problems - len(check.examples):,} more")
+    if report.ok:
+        out.print(f"ok: {len(report.checks)} checks passed")
+    else:
+        failed = sum(not check.ok for check in report.checks)
+        out.print(
+            f"{counted(report.problems, 'problem')} in {failed} of {len(report.checks)} checks"
+        )
+
+
+def print_backup(result: BackupResult) -> None:
+    """What `db backup` copied, once the copy passed its check."""
+    from archive.check import counted  # db commands' modules load when they run
+
+    copied = result.copied
+    shown = ("posts", "post_versions", "captures", "files", "crawl_runs")
+    tables = ", ".join(f"{copied.rows.get(name, 0):,} {name}" for name in shown)
+    click.echo(
+        f"{result.source} → {result.path}: {counted(sum(copied.rows.values()), 'row')}, "
+        f"{counted(result.database_bytes, 'byte')} ({tables})"
+    )
+    click.echo(
+        f"store → {result.store}: {counted(copied.files, 'file')} "
+        f"({counted(copied.files_bytes, 'byte')}), {counted(copied.warcs, 'WARC file')} "
+        f"({counted(copied.warc_bytes, 'byte')})"
+    )
+    for run in copied.interrupted:
+        click.echo(f"run {run} was running: interrupted in the copy")
+    for run, count in copied.cut.items():
+        click.echo(f"run {run}: {counted(count, 'byte')} past its last indexed record cut")
+    click.echo(f"verified: {len(result.report.checks)} checks passed")
+
+
+def print_copy(result: CopyResult) -> None:
+    """What `db copy` copied; a copy that fails `db check` prints its problems and fails."""
+    from archive.check import counted  # db commands' modules load when they run
+    from archive.storage import Store
+
+    click.echo(
+        f"{result.source} → {result.target}: {counted(result.rows, 'row')} in "
+        f"{len(result.tables)} tables, row counts and content hashes equal"
+    )
+    stored = result.store
+    click.echo(
+        f"store {result.source_store} → {result.target_store}: "
+        f"{counted(stored.files, 'file')} ({counted(stored.files_bytes, 'byte')}), "
+        f"{counted(stored.warcs, 'WARC file')} ({counted(stored.warc_bytes, 'byte')})"
+    )
+    click.echo(f"search index rebuilt: {counted(result.indexed, 'version')}")
+    if stored.damaged:
+        click.echo(
+            f"damaged in the source: {counted(len(stored.damaged), 'file')} whose bytes miss "
+            f"their sha256, copied as they are (`sijeong db check --deep` names them), e.g. "
+            f"{stored.damaged[0]}",
+            err=True,
+        )
+    if not result.report.ok:
+        echo_problems(result.report)
+        raise click.ClickException(
+            f"the copy is complete but fails db check "
+            f"({counted(result.report.problems, 'problem')}); run "
+            f"`sijeong db check --db {result.target}`"
+        )
+    click.echo(f"db check on the copy: {len(result.report.checks)} checks passed")
+    if result.target_store != Store.for_archive(result.target_url).root:
+        click.echo(f"use it with SIJEONG_DB={result.target} SIJEONG_STORE={result.target_store}")
+
+
+def echo_problems(report: CheckReport) -> None:
+    """Each failed check's examples, one line each, on stderr."""
+    for check in report.checks:
+        for example in check.examples:
+            click.echo(printable(f"{check.name}: {example}"), err=True)

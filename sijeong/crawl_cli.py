@@ -17,7 +17,7 @@ from crawler.agent import checked_user_agent
 from crawler.boards import BOARDS, DEFAULT_BOARD, MIN_DELAY, SITES, is_loopback
 from crawler.origins import checked_base_url
 from crawler.run import CrawlOptions, CrawlResult, run_crawl
-from sijeong.archive_cli import database_errors, db_option, progress_line
+from sijeong.archive_options import database_errors, db_option, progress_line
 from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
 from sijeong.errors import UsageError

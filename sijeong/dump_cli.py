@@ -19,7 +19,7 @@ from archive.dump import (
 )
 from common.exit_codes import EXIT_FAILED
 from sijeong import __version__
-from sijeong.archive_cli import db_option, progress_line, reading_session, when_option
+from sijeong.archive_options import db_option, progress_line, reading_session, when_option
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
 from sijeong.params import COUNT

@@ -12,7 +12,7 @@ from rich.markup import escape
 from archive.lock import CrawlLockHeld
 from common.exit_codes import EXIT_LOCKED
 from crawler.reparse import ReparseOptions, ReparseResult, reparse
-from sijeong.archive_cli import database_errors, db_option, progress_line, when_option
+from sijeong.archive_options import database_errors, db_option, progress_line, when_option
 from sijeong.boards_cli import known_board_ids
 from sijeong.config import db_url
 from sijeong.printable import printable

@@ -25,7 +25,7 @@ from scheduler.once import run_due
 from scheduler.report import COUNTS
 from scheduler.runner import Runner
 from scheduler.service import Service
-from sijeong.archive_cli import db_option
+from sijeong.archive_options import db_option
 from sijeong.config import db_url
 from sijeong.errors import UsageError
 from sijeong.printable import printable

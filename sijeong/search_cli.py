@@ -15,7 +15,7 @@ from archive import search as search_archive
 from archive import within_statement_timeout
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
-from sijeong.archive_cli import db_option, reading_session, when_option
+from sijeong.archive_options import db_option, reading_session, when_option
 from sijeong.archive_output import console, local, print_json, site_text
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
