@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archive.seam import POST_FIELDS
 from common.run_counts import RUN_COUNTS
 
 DUMP_SCHEMA_VERSION = "2"  # 2: attachments.declared_size
@@ -41,15 +42,41 @@ _IDENTITY = (
     Field("seq", INTEGER, "The post's number on its board; (board_id, seq) names a post."),
     Field("url", STRING, "The post's view page on www.gwangju.go.kr."),
 )
-_CONTENT = (
-    Field("title", STRING, "The title."),
-    Field("author", STRING, "작성자 as the page shows it."),
-    Field("department", STRING, "The department in charge (official contact; never redacted)."),
-    Field("phone", STRING, "The department's telephone number (official contact; never redacted)."),
-    Field("posted_at", DATETIME, "작성일, ISO 8601 with offset (Asia/Seoul)."),
-    Field("posted_at_precision", STRING, "minute, or day when the page shows only the date."),
+# What each field of a post's content means (`archive.seam.VERSION_FIELDS`), said once for the
+# posts and versions tables. The attachments are not a field here: a table of their own.
+_CONTENT_FIELD = {
+    f.name: f
+    for f in (
+        Field("title", STRING, "The title."),
+        Field("author", STRING, "작성자 as the page shows it."),
+        Field("department", STRING, "The department in charge (official contact; never redacted)."),
+        Field(
+            "phone", STRING, "The department's telephone number (official contact; never redacted)."
+        ),
+        Field("posted_at", DATETIME, "작성일, ISO 8601 with offset (Asia/Seoul)."),
+        Field("posted_at_precision", STRING, "minute, or day when the page shows only the date."),
+        Field("licence", STRING, "공공누리 licence type (e.g. 1유형); empty when none shown."),
+        Field("subtitle", STRING, "The subtitle, when the board has one."),
+        Field("category", STRING, "The category, when the board has one."),
+        Field("body_text", STRING, "The body as plain text."),
+        Field("body_html", STRING, "The body as sanitised HTML."),
+        Field("images", ARRAY, "Photos in page order: [{url, caption, sha256?}] (JSON)."),
+    )
+}
+_CONTENT = tuple(_CONTENT_FIELD[name] for name in POST_FIELDS)  # also on the post's own row
+_LICENCE = _CONTENT_FIELD["licence"]
+# The versions table's content columns. Not VERSION_FIELDS' order (`history`'s, with the
+# fields added later at its end): dump schema 2 publishes this order, and readers of CSV and
+# Parquet dumps read columns by position (tests/archive_tests/test_dump_columns.py pins it).
+_VERSION_CONTENT = (
+    *POST_FIELDS,
+    "licence",
+    "subtitle",
+    "category",
+    "body_text",
+    "body_html",
+    "images",
 )
-_LICENCE = Field("licence", STRING, "공공누리 licence type (e.g. 1유형); empty when none shown.")
 
 POSTS = Table(
     "posts",
@@ -77,13 +104,7 @@ VERSIONS = Table(
         *_IDENTITY,
         Field("version", INTEGER, "1, 2, … in the order the archive captured them."),
         Field("content_hash", STRING, "sha256 of the normalised content (not the view count)."),
-        *_CONTENT,
-        _LICENCE,
-        Field("subtitle", STRING, "The subtitle, when the board has one."),
-        Field("category", STRING, "The category, when the board has one."),
-        Field("body_text", STRING, "The body as plain text."),
-        Field("body_html", STRING, "The body as sanitised HTML."),
-        Field("images", ARRAY, "Photos in page order: [{url, caption, sha256?}] (JSON)."),
+        *(_CONTENT_FIELD[name] for name in _VERSION_CONTENT),
         Field(
             "files_hash", STRING, "sha256 over the version's downloaded files; empty if any is not."
         ),
