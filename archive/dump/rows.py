@@ -12,7 +12,7 @@ older, laxer sanitiser is dumped as safely as a new one, in every format.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select, true
 
 from archive.dump.tables import ATTACHMENTS, POSTS, RUNS, VERSIONS, VIEW_COUNTS, Table
-from archive.models import Attachment, ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
+from archive.models import Attachment, Base, ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
 from safehtml import sanitise
 
 STREAM_ROWS = 1_000
@@ -91,26 +91,25 @@ def _safe_html(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
 
 
 _POST_IDENTITY = (Post.board_id, Post.seq, Post.url)
+_IDENTITY_NAMES = ("board_id", "seq", "url")
+
+
+def _columns(table: Table, *models: type[Base], renamed: Mapping[str, str] = {}) -> list[Any]:
+    """The columns of `table`'s rows in its field order: the post's identity, then each field
+    from the first of `models` with a column of that name (or of the name `renamed` gives) —
+    so the field list in `tables.py` is the one list of what a row holds and in which order."""
+    assert table.names[:3] == _IDENTITY_NAMES, table.name
+    found: list[Any] = list(_POST_IDENTITY)
+    for name in table.names[3:]:
+        column = renamed.get(name, name)
+        found.append(next(m.__table__.c[column] for m in models if column in m.__table__.c))
+    return found
 
 
 def _posts(window: Window | None) -> Select[*tuple[Any, ...]]:
     query = (
-        select(
-            *_POST_IDENTITY,
-            Post.title,
-            Post.author,
-            Post.department,
-            Post.phone,
-            Post.posted_at,
-            Post.posted_at_precision,
-            PostVersion.licence,
-            PostVersion.version,
-            Post.view_count,
-            Post.status,
-            Post.first_seen_at,
-            Post.last_seen_at,
-            Post.deleted_at,
-        )
+        # the post's row has its current version's POST_FIELDS; the rest of it, the version's
+        select(*_columns(POSTS, Post, PostVersion))
         .outerjoin(PostVersion, PostVersion.id == Post.current_version_id)
         .order_by(Post.board_id, Post.seq)
     )
@@ -151,26 +150,7 @@ def _version_window(window: Window | None) -> ColumnElement[bool]:
 
 def _versions(window: Window | None) -> Select[*tuple[Any, ...]]:
     return (
-        select(
-            *_POST_IDENTITY,
-            PostVersion.version,
-            PostVersion.content_hash,
-            PostVersion.title,
-            PostVersion.author,
-            PostVersion.department,
-            PostVersion.phone,
-            PostVersion.posted_at,
-            PostVersion.posted_at_precision,
-            PostVersion.licence,
-            PostVersion.subtitle,
-            PostVersion.category,
-            PostVersion.body_text,
-            PostVersion.body_html,
-            PostVersion.images,
-            PostVersion.files_hash,
-            PostVersion.captured_at,
-            PostVersion.run_id,
-        )
+        select(*_columns(VERSIONS, PostVersion))
         .join(Post, Post.id == PostVersion.post_id)
         .where(_version_window(window))
         .order_by(Post.board_id, Post.seq, PostVersion.version)
@@ -179,17 +159,7 @@ def _versions(window: Window | None) -> Select[*tuple[Any, ...]]:
 
 def _attachments(window: Window | None) -> Select[*tuple[Any, ...]]:
     return (
-        select(
-            *_POST_IDENTITY,
-            PostVersion.version,
-            Attachment.position,
-            Attachment.file_sn,
-            Attachment.name,
-            Attachment.url,
-            Attachment.size,
-            Attachment.sha256,
-            Attachment.declared_size,
-        )
+        select(*_columns(ATTACHMENTS, Attachment, PostVersion, renamed={"file_url": "url"}))
         .join(PostVersion, PostVersion.id == Attachment.version_id)
         .join(Post, Post.id == PostVersion.post_id)
         .where(_version_window(window))
@@ -198,9 +168,7 @@ def _attachments(window: Window | None) -> Select[*tuple[Any, ...]]:
 
 
 def _view_counts(window: Window | None) -> Select[*tuple[Any, ...]]:
-    query = select(*_POST_IDENTITY, ViewCount.observed_at, ViewCount.count, ViewCount.run_id).join(
-        Post, Post.id == ViewCount.post_id
-    )
+    query = select(*_columns(VIEW_COUNTS, ViewCount)).join(Post, Post.id == ViewCount.post_id)
     if window is not None:
         query = query.where(window.newer(ViewCount.run_id, ViewCount.observed_at))
     return query.order_by(Post.board_id, Post.seq, ViewCount.observed_at, ViewCount.id)
