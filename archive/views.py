@@ -62,6 +62,8 @@ class VersionEntry:
     run_id: int | None
 
     def to_json(self) -> dict[str, Any]:
+        # not every field: the keys README documents for `history --format json`; `title` and
+        # `run_id` are for the table
         return {
             "version": self.version,
             "captured_at": seoul_iso(self.captured_at),
@@ -90,6 +92,8 @@ class History:
     view_counts: list[ViewCountEntry]
 
     def to_json(self) -> dict[str, Any]:
+        # the keys README documents: board_id, seq and title head the table; the caller named
+        # the post
         return {
             "versions": [v.to_json() for v in self.versions],
             "view_counts": [v.to_json() for v in self.view_counts],
@@ -121,6 +125,7 @@ class ChangeEntry:
     version: int | None
 
     def to_json(self) -> dict[str, Any]:
+        # the keys README documents for `changes --format json`: `version` is for the table
         return {
             "kind": self.kind,
             "board_id": self.board_id,

@@ -60,6 +60,9 @@ def print_post(post: PostView) -> None:
     posted = local(post.posted_at)
     if post.posted_at_precision == "day":
         posted = posted[:10]
+    # Not derived from the post's fields (`--format json`, PostView.to_json, has every one): a
+    # reading order with labels and formats of its own — department and phone on one line, the
+    # licence's name beside its code, times in KST — and the body as text, never its HTML.
     rows: list[tuple[str, str | None]] = [
         ("post", f"{post.board_id}:{post.seq}"),
         ("title", post.title),
