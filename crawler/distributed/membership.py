@@ -1,4 +1,25 @@
-"""A worker's membership of the crawl: heartbeat, end-of-crawl report, drift, engine polling."""
+"""A worker's membership of the crawl: heartbeat, end-of-crawl report, drift, engine polling.
+
+Two of Scrapy's private attributes are used here, because no documented hook gives the same
+moment; checked against Scrapy 2.19.0 (the `distributed` extra pins `scrapy>=2.19,<2.20`):
+
+- `engine.scraper.slot.finish_response(result, request)`: a request is finished when the scraper
+  is done with it — every request its callback (or errback) yielded scheduled, every item it
+  yielded through the pipelines — and only then may it leave the worker's processing hash (a
+  worker killed before must have it fetched again). Scrapy calls `finish_response` at exactly
+  that point (`Scraper.enqueue_scrape`, after `handle_spider_output_async` has awaited every
+  output, up to CONCURRENT_ITEMS of them at once). No documented signal marks it:
+  `response_received`/`response_downloaded`/`request_left_downloader` come before the callback,
+  `item_scraped`/`item_dropped`/`item_error` are per item, and a spider middleware's
+  `process_spider_output` ends when the scraper has taken the last output, while the items
+  taken before it may still be in the pipelines. Counting items per response through the item
+  signals would rebuild the scraper's own bookkeeping (and lose count of outputs a middleware or
+  an error drops).
+- `engine._slot.nextcall.schedule()`: a worker whose local queue is empty asks the shared
+  frontier again only on the engine's idle heartbeat (`_SLOT_HEARTBEAT_INTERVAL`, 5 s; the
+  `spider_idle` signal with DontCloseSpider, as scrapy-redis uses it, waits for it too). The
+  0.2 s poll decides how soon an idle worker takes new work, not what the crawl fetches.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +62,8 @@ class WorkerMembership:
         # A request is finished when the scraper is done with it — its callback's requests
         # scheduled and its items stored — not when its callback returns: Scrapy processes a
         # callback's output concurrently, after the generator may be exhausted. Scrapy has no
-        # signal for that moment; its scraper slot's `finish_response` is it.
+        # signal for that moment; its scraper slot's private `finish_response` is it (the
+        # module's docstring says why no documented hook does, and which versions were checked).
         slot = self.crawler.engine.scraper.slot
         finish_response = slot.finish_response
 
@@ -63,6 +85,7 @@ class WorkerMembership:
             self.crawler.engine.close_spider_async(reason="drift")
 
     def nudge(self) -> None:
+        # Scrapy's private engine slot (see the module's docstring): its idle poll is 5 s.
         slot = getattr(self.crawler.engine, "_slot", None)
         if slot is not None and slot.closing is None:
             slot.nextcall.schedule()
