@@ -27,14 +27,8 @@ from archive.captures import repair_tail
 from archive.lifecycle import ledger_run
 from archive.storage import Store
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
-from crawler.distributed import (
-    DEFAULT_PREFIX,
-    HEARTBEAT_TTL,
-    RunKeys,
-    WorkerStore,
-    connect,
-    worker_name,
-)
+from crawler.distributed.keys import DEFAULT_PREFIX, HEARTBEAT_TTL, RunKeys, connect, worker_name
+from crawler.distributed.pipeline import WorkerStore
 from crawler.distributed_spider import DistributedBoardSpider
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
@@ -237,13 +231,13 @@ def distributed_settings(options: CrawlOptions, cluster: Cluster, spec: dict, wo
     delays = host_delays(options, spec["base_urls"])
     values = {
         "REDIS_URL": cluster.redis_url,
-        "SCHEDULER": "crawler.distributed.DistributedScheduler",
+        "SCHEDULER": "crawler.distributed.scheduler.DistributedScheduler",
         "SCHEDULER_PERSIST": True,  # a worker leaving must not clear the shared frontier
-        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.scheduler.ReliableQueue",
         "SCHEDULER_QUEUE_KEY": keys.requests,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "STATS_CLASS": "crawler.distributed.SharedStatsCollector",
+        "STATS_CLASS": "crawler.distributed.stats.SharedStatsCollector",
         "SIJEONG_REDIS_PREFIX": cluster.prefix,
         "SIJEONG_WORKER": worker,
         "SIJEONG_HEARTBEAT_TTL": cluster.heartbeat_ttl,
@@ -257,13 +251,15 @@ def distributed_settings(options: CrawlOptions, cluster: Cluster, spec: dict, wo
     for name, value in values.items():
         settings.set(name, value, priority="cmdline")
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares["crawler.distributed.SharedRateLimit"] = 950  # just before the download
+    middlewares["crawler.distributed.politeness.SharedRateLimit"] = 950  # just before the download
     settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
     settings.set(
-        "ITEM_PIPELINES", {"crawler.distributed.DistributedArchivePipeline": 300}, "cmdline"
+        "ITEM_PIPELINES",
+        {"crawler.distributed.pipeline.DistributedArchivePipeline": 300},
+        "cmdline",
     )
     extensions = dict(settings.getdict("EXTENSIONS"))
-    extensions["crawler.distributed.WorkerMembership"] = 100
+    extensions["crawler.distributed.membership.WorkerMembership"] = 100
     settings.set("EXTENSIONS", extensions, priority="cmdline")
     return settings
 

@@ -23,7 +23,8 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 
 from crawler.boards import with_base_url
-from crawler.distributed import HOLD, DistributedScheduler
+from crawler.distributed.keys import HOLD
+from crawler.distributed.scheduler import DistributedScheduler
 from crawler.spiders.board import BoardSpider
 
 
