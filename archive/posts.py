@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -92,8 +92,8 @@ class Downloads(Enum):
     """Whether every file of the page the crawl meant to keep came with it."""
 
     COMPLETE = "complete"
-    # A file failed to download: the post stays pending, so that the next crawl that lists it
-    # fetches its page again and fills in the missing digests.
+    # A file failed to download: the post stays pending, so that the next crawl fetches its
+    # page again (listed or not, `pending_posts`) and fills in the missing digests.
     INCOMPLETE = "incomplete"
 
 
@@ -332,6 +332,25 @@ def unlisted_seqs(session: Session, board_id: str) -> list[int]:
             .order_by(Post.seq.desc())
         )
     )
+
+
+def pending_posts(session: Session, boards: Iterable[str]) -> dict[str, list[int]]:
+    """The boards' posts still pending (a file that did not come, or a list that showed
+    something new), newest first, by board: the view pages every run fetches again when its
+    lists do not show them. Deleted posts are left out: fetching one is not a listing."""
+    pending: dict[str, list[int]] = {board_id: [] for board_id in boards}
+    query = (
+        select(Post.board_id, Post.seq)
+        .where(
+            Post.board_id.in_(sorted(pending)),
+            Post.listing_pending.is_(True),
+            Post.status != "deleted",
+        )
+        .order_by(Post.board_id, Post.seq.desc())
+    )
+    for board_id, seq in session.execute(query):
+        pending[board_id].append(seq)
+    return pending
 
 
 def find_post(session: Session, board_id: str, seq: int) -> Post | None:

@@ -25,7 +25,13 @@ from archive import (
     store_fetched,
 )
 from archive.captures import CaptureLog
-from archive.posts import MissingOutcome, record_missing, unlist_missing, unlisted_seqs
+from archive.posts import (
+    MissingOutcome,
+    pending_posts,
+    record_missing,
+    unlist_missing,
+    unlisted_seqs,
+)
 from archive.storage import Store
 from crawler.items import FetchedPost, ListingRow
 
@@ -113,6 +119,10 @@ class ArchivePipeline:
 
     def unlisted(self, board_id: str) -> list[int]:
         return unlisted_seqs(self._session, board_id)
+
+    def pending(self, board_id: str) -> list[int]:
+        """The board's pending posts (`pending_posts`), newest first."""
+        return pending_posts(self._session, [board_id])[board_id]
 
     def missing(self, board_id: str, seq: int) -> MissingOutcome:
         """An unlisted post's page said "no such post": "deleted", "counted" or "ignored"."""

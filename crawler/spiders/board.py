@@ -97,6 +97,8 @@ class BoardSpider(scrapy.Spider):
         self.pages: dict[str, int] = {}  # board → its list's page count (from page 1)
         self.pages_listed: dict[str, int] = {b.board_id: 0 for b in self.boards}
         self.rechecked = False  # unlisted posts' pages re-checked (full: when the sweep ends)
+        self.retried = False  # pending posts' pages asked for (when the lists are done)
+        self.viewed: dict[str, set[int]] = {b.board_id: set() for b in self.boards}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -132,18 +134,30 @@ class BoardSpider(scrapy.Spider):
         self.rechecked = self.mode == "verify"
 
     def idle(self) -> None:
-        """When a full sweep's list pages are all done: unlist what no page showed (if the sweep
-        was complete), and re-check the pages of every unlisted post before the run ends."""
-        if self.rechecked or self.drift or self.mode != "full":
+        """When the list pages are all done. A full sweep unlists what no page showed (if the
+        sweep was complete) and re-checks the pages of every unlisted post. Every mode then
+        fetches the pages of its boards' pending posts (a file that did not come) that this run
+        has not asked for: an incremental run that reads only page 1 would leave a post of page
+        2 waiting for the next full run. Not a listing (an unlisted post stays unlisted) and not
+        a re-check (its "no such post" is a failure, never a deletion's sign)."""
+        if self.drift:
             return
-        self.rechecked = True
         requests = []
-        for board in self.boards:
-            if self._swept(board.board_id):
-                unlisted = self.archive.unlist(board.board_id, self.seen[board.board_id])
-                tally(self.crawler.stats, board.board_id, "unlisted", len(unlisted))
-            for seq in self.archive.unlisted(board.board_id):
-                requests.append(self._view_request(board, seq, listed=False, recheck=True))
+        if self.mode == "full" and not self.rechecked:
+            self.rechecked = True
+            for board in self.boards:
+                if self._swept(board.board_id):
+                    unlisted = self.archive.unlist(board.board_id, self.seen[board.board_id])
+                    tally(self.crawler.stats, board.board_id, "unlisted", len(unlisted))
+                for seq in self.archive.unlisted(board.board_id):
+                    requests.append(self._view_request(board, seq, listed=False, recheck=True))
+        if not self.retried:
+            self.retried = True
+            for board in self.boards:
+                viewed = set(self.viewed[board.board_id])
+                for seq in self.archive.pending(board.board_id):
+                    if seq not in viewed:
+                        requests.append(self._view_request(board, seq, listed=False))
         for request in requests:
             self.crawler.engine.crawl(request)
         if requests:
@@ -190,6 +204,7 @@ class BoardSpider(scrapy.Spider):
     ) -> scrapy.Request:
         """A view page. `listed`: a list page shows the post; `recheck`: the post is unlisted
         and this fetch is one of the checks that confirm its deletion."""
+        self.viewed[board.board_id].add(seq)
         return scrapy.Request(
             url or board.view_url(seq, self.base_url),
             callback=self.on_view_page,
