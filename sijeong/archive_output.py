@@ -74,7 +74,9 @@ def print_post(post: PostView) -> None:
         ("views", None if post.view_count is None else f"{post.view_count:,}"),
         (
             "licence",
-            " · ".join(x for x in (post.licence, licence_label(post.licence)) if x) or None,
+            # the code, then its label where it says more (자유이용 is its own label)
+            " · ".join(dict.fromkeys(x for x in (post.licence, licence_label(post.licence)) if x))
+            or None,
         ),
         ("status", post.status),
         ("version", f"{post.version} of {post.versions}, captured {local(post.captured_at)} KST"),

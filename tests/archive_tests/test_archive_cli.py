@@ -357,6 +357,7 @@ def test_db_upgrade_on_postgresql_hides_the_password(pg_url):
     [
         ("자유이용불가", "자유이용 불가 (저작권법 제24조의2)", "자유이용불가 · 자유이용 불가"),
         ("4유형", "제4유형: 출처표시 + 상업적 이용금지 + 변경금지", "4유형 · 제4유형"),
+        ("자유이용", "자유이용", "자유이용"),
         (None, None, None),
     ],
 )
@@ -374,3 +375,6 @@ def test_show_gives_a_licence_as_its_code_and_korean_label(session, db_url, lice
         assert licence_lines == []  # no licence block on the page: no line, never a made-up one
     else:
         assert len(licence_lines) == 1 and shown in licence_lines[0]
+        # the code, then the label where it says more: 자유이용 is its own label, shown once
+        value = licence_lines[0].removeprefix("licence").strip()
+        assert value == (licence if label == licence else f"{licence} · {label}")
