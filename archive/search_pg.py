@@ -10,14 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, bindparam, column, delete, func, insert, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Select,
+    Text,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy import table as plain_table
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from archive.models import Post, PostVersion
 from archive.search_rows import version_batches
 from archive.search_tokens import chosen_grams, folded_text, text_grams
 
+# SQLAlchemy's generic ARRAY (PostgreSQL's text[]): the dialect's own would load every PostgreSQL
+# driver's dialect into each read on SQLite, which imports this module too.
 docs = plain_table(
     "search_docs", column("version_id"), column("folded", Text), column("grams", ARRAY(Text))
 )

@@ -1,8 +1,21 @@
-"""sijeong: an archive of the Gwangju city government's 시정소식 board."""
+"""sijeong: an archive of the Gwangju city government's 시정소식 board.
 
-from importlib.metadata import PackageNotFoundError, version
+`sijeong.__version__` is looked up in the installed distribution's metadata on first use only:
+importing `importlib.metadata` (and the email parser it brings) costs every command ~25 ms,
+and only `--version` and a dump's manifest need it.
+"""
 
-try:
-    __version__ = version("sijeong")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+from __future__ import annotations
+
+
+def __getattr__(name: str) -> str:
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("sijeong")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        found = "0.0.0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -15,8 +15,6 @@ from typing import Any
 
 import click
 
-from sijeong import __version__
-
 # name → "module:attribute" of each command.
 COMMANDS = {
     "crawl": "sijeong.crawl_cli:crawl",
@@ -62,7 +60,14 @@ class LazyGroup(click.Group):
     lazy_commands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, prog_name="sijeong")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, asked: asked and _print_version(ctx),
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Archive of the Gwangju city government's 시정소식 board (www.gwangju.go.kr).
 
@@ -70,6 +75,17 @@ def cli() -> None:
     Example:
         sijeong replica --posts 3000          # serve the offline stand-in site
     """
+
+
+def _print_version(ctx: click.Context) -> None:
+    """`--version`, as click's version_option prints it, with the version looked up only now
+    (`sijeong.__version__` reads the installed metadata on first use)."""
+    if ctx.resilient_parsing:
+        return
+    import sijeong
+
+    click.echo(f"sijeong, version {sijeong.__version__}")
+    ctx.exit()
 
 
 def main() -> None:

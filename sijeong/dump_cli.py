@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+import sijeong
 from archive.dump import (
     FORMATS,
     BadManifest,
@@ -18,7 +19,6 @@ from archive.dump import (
     verify,
 )
 from common.exit_codes import EXIT_FAILED
-from sijeong import __version__
 from sijeong.archive_options import db_option, progress_line, reading_session, when_option
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
@@ -125,7 +125,7 @@ def dump_command(
                 out_dir,
                 options,
                 generated_at=datetime.now(UTC),
-                software_version=__version__,
+                software_version=sijeong.__version__,
                 progress=say,
             )
         except OSError as exc:  # a full disk, a directory we may not write: nothing is kept

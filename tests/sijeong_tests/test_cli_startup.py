@@ -73,6 +73,21 @@ def test_a_read_command_imports_the_archive_but_not_the_crawler(nights, args):
     assert "sqlalchemy" in packages  # it did read the archive
 
 
+@pytest.mark.parametrize("args", [("show", "16222"), ("search", "청년")], ids=" ".join)
+def test_a_read_on_sqlite_does_not_load_the_postgresql_dialects(nights, args):
+    """SQLAlchemy's PostgreSQL dialects (every driver's): ~20 ms of a 0.3 s start-up."""
+    modules = set(imported_modules("-m", "sijeong.cli", *args, "--db", nights))
+    assert "archive.models" in modules
+    assert "sqlalchemy.dialects.postgresql" not in modules
+
+
+def test_version_is_looked_up_only_when_asked():
+    """The installed metadata (importlib.metadata and the email parser: ~25 ms) is read by
+    `--version`, not by a command that does not need it (SQLAlchemy's import reads it anyway)."""
+    assert "importlib.metadata" not in imported_modules("-m", "sijeong.cli", "boards")
+    assert "importlib.metadata" in imported_modules("-m", "sijeong.cli", "--version")
+
+
 def test_importing_the_archive_package_imports_neither_alembic_nor_the_crawls_modules():
     """`archive/__init__` imports each name it exports on first use (`search` at once: it is
     both a module and the function it defines)."""
