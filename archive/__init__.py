@@ -8,6 +8,8 @@ packages call the functions exported here (and those of its modules: `queries`, 
 It may import the standard library, SQLAlchemy, Alembic, warcio, pyarrow, `safehtml` and `common`
 (the constants every package shares) — never `crawler`, `scheduler`, `sijeong` or `replica`: the
 crawler hands it objects that satisfy the protocols in `archive.seam`.
+
+Of this project it imports: `common`, `safehtml`.
 """
 
 from __future__ import annotations

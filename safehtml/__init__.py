@@ -14,6 +14,8 @@ replica). `small` is not in the issue's list but the real page's photo captions 
 dropped, leaving the link's text. Scripts, styles, embedded documents, forms and SVG/MathML are
 dropped with their content; other unknown tags lose the tag and keep the text. Links get
 `rel="noopener noreferrer"` (nh3's default), so a page showing a body leaks nothing to the link.
+
+Of this project it imports: nothing.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 `sijeong.__version__` is looked up in the installed distribution's metadata on first use only:
 importing `importlib.metadata` (and the email parser it brings) costs every command ~25 ms,
 and only `--version` and a dump's manifest need it.
+
+It owns the command line: `sijeong`'s commands are thin Click layers over the packages'
+functions, each imported when its command runs (`cli.LazyGroup`).
+
+Of this project it imports: `archive`, `common`, `crawler`, `replica`, `scheduler`, `safehtml`.
 """
 
 from __future__ import annotations

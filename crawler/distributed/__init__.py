@@ -24,6 +24,9 @@ Each component is a module, along Scrapy's own lines: `keys` (names, meta fields
 `lua` (the atomic steps on Redis), `scheduler` (SCHEDULER, SCHEDULER_QUEUE_CLASS), `stats`
 (STATS_CLASS), `politeness` (a downloader middleware), `membership` (an extension) and
 `pipeline` (an item pipeline and the worker's store).
+
+Of this project it imports: `archive`, `common`, `crawler` (the spider, pipeline and items it
+shares with a one-process crawl).
 """
 
 from crawler.distributed.keys import (

@@ -1,4 +1,11 @@
-"""Pure parsing: HTML bytes + URL in, dataclasses out. No network, database, clock or settings."""
+"""Pure parsing: HTML bytes + URL in, dataclasses out. No network, database, clock or settings.
+
+It owns what the site's markup means, skin family by skin family (`skins` tells them apart), and
+imports nothing that does I/O, so the fuzzers and `reparse` can call it on any bytes.
+
+Of this project it imports: `crawler.items` (the dataclasses it returns), `crawler.normalise`
+(the values' rules), `safehtml`.
+"""
 
 from __future__ import annotations
 
