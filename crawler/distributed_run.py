@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from archive import post_counts
 from archive.captures import repair_tail
-from archive.lifecycle import ledger_run
 from archive.storage import Store
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
 from crawler.distributed.keys import DEFAULT_PREFIX, HEARTBEAT_TTL, RunKeys, connect, worker_name
@@ -36,13 +35,11 @@ from crawler.run import (
     CrawlResult,
     close_run,
     counted,
+    crawl_run,
     crawl_settings,
     error_line,
-    holder_description,
     judge,
-    software_version,
     stopped_early,
-    store_path,
     tonight,
 )
 
@@ -93,17 +90,7 @@ def run_coordinator(
     started_at = now or datetime.now(UTC)
     server = connect(cluster.redis_url)
     server.ping()  # unreachable Redis: fail before the lock and the ledger
-    holder = holder_description(options.mode, started_at) + " (distributed)"
-    with ledger_run(
-        options.db_url,
-        holder=holder,
-        mode=options.mode,
-        boards=options.boards,
-        started_at=started_at,
-        software_version=software_version(),
-        store=Store(Path(store_path(options))),
-    ) as run:
-        run.context.update(base_url=options.base_url, files=options.files)
+    with crawl_run(options, started_at, "distributed") as run:
         run_id = run.run_id
         with Session(run.engine) as session:
             targets = tonight(session, options, started_at)

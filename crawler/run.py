@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -108,16 +109,7 @@ def run_crawl(
 
     `on_progress`, if given, is called with a one-line progress text as responses arrive."""
     started_at = now or datetime.now(UTC)
-    with ledger_run(
-        options.db_url,
-        holder=holder_description(options.mode, started_at),
-        mode=options.mode,
-        boards=options.boards,
-        started_at=started_at,
-        software_version=software_version(),
-        store=Store(Path(store_path(options))),
-    ) as run:
-        run.context.update(base_url=options.base_url, files=options.files)
+    with crawl_run(options, started_at) as run:
         with Session(run.engine) as session:
             targets = tonight(session, options, started_at)
             known = post_counts(session, options.boards)
@@ -134,6 +126,25 @@ def tonight(session: Session, options: CrawlOptions, started_at: datetime) -> di
     if options.mode != "verify":
         return {}
     return verify_targets(session, options.boards, options.verify_slice, now=started_at)
+
+
+@contextmanager
+def crawl_run(options: CrawlOptions, started_at: datetime, how: str = "") -> Iterator[LedgerRun]:
+    """A crawl's run in the ledger (`archive.lifecycle.ledger_run`: lock, upgrade, recovery,
+    failure on error), for a crawl in this process or a distributed one (`how`, said in the
+    lock holder's line), with what a crawl's ledger row records of its options."""
+    holder = holder_description(options.mode, started_at) + (f" ({how})" if how else "")
+    with ledger_run(
+        options.db_url,
+        holder=holder,
+        mode=options.mode,
+        boards=options.boards,
+        started_at=started_at,
+        software_version=software_version(),
+        store=Store(Path(store_path(options))),
+    ) as run:
+        run.context.update(base_url=options.base_url, files=options.files)
+        yield run
 
 
 def close_run(run: LedgerRun, result: CrawlResult, errors: list[str]) -> None:
