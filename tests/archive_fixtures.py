@@ -181,20 +181,26 @@ def simulate_nights(session: Session) -> None:
         ],
     ]
     for night, posts in enumerate(nights):
-        at = NIGHT_1 + night * DAY
-        run = new_run(session, at)
-        found = [store_fetched(session, post, run_id=run, fetched_at=at).kind for post in posts]
-        finish_run(
-            session,
-            run,
-            finished_at=at + timedelta(minutes=1),
-            status="ok",
-            exit_code=0,
-            requests=3,
-            new=found.count("new"),
-            changed=found.count("changed"),
-            unchanged=found.count("unchanged"),
-        )
+        finished_night(session, NIGHT_1 + night * DAY, posts, requests=3)
+
+
+def finished_night(session: Session, at: datetime, posts, *, requests: int) -> list[str]:
+    """One crawl run at `at` that stores `posts` (each fetched then) and ends ok, counting what
+    storing them did; the change kinds, in order."""
+    run = new_run(session, at)
+    found = [store_fetched(session, post, run_id=run, fetched_at=at).kind for post in posts]
+    finish_run(
+        session,
+        run,
+        finished_at=at + timedelta(minutes=1),
+        status="ok",
+        exit_code=0,
+        requests=requests,
+        new=found.count("new"),
+        changed=found.count("changed"),
+        unchanged=found.count("unchanged"),
+    )
+    return found
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ the archive had no such board, and `show 공지사항:16222` was not a post.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
-from archive_fixtures import NIGHT_1, make_post, new_run
+from archive_fixtures import NIGHT_1, finished_night, make_post, new_run
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
@@ -32,23 +31,12 @@ def run(*args: str):
 @pytest.fixture
 def two_boards(archive, db_url) -> str:
     """An archive with 16222 on 공지사항 and 21180 on 보도자료, both about 버스."""
+    posts = (
+        make_post(16222, title="시내버스 노선 개편 안내"),
+        make_post(21180, board_id=PRESS, title="버스 요금 동결 보도자료", view_count=7),
+    )
     with Session(archive) as session:
-        at = NIGHT_1
-        run_id = new_run(session, at)
-        for post in (
-            make_post(16222, title="시내버스 노선 개편 안내"),
-            make_post(21180, board_id=PRESS, title="버스 요금 동결 보도자료", view_count=7),
-        ):
-            store_fetched(session, post, run_id=run_id, fetched_at=at)
-        finish_run(
-            session,
-            run_id,
-            finished_at=at + timedelta(minutes=1),
-            status="ok",
-            exit_code=0,
-            requests=2,
-            new=2,
-        )
+        assert finished_night(session, NIGHT_1, posts, requests=2) == ["new", "new"]
     return db_url
 
 
