@@ -51,6 +51,8 @@ def observe_listing(
                 continue
             record_view_count(session, post, row.view_count, run_id=run_id, at=observed_at)
             post.last_seen_at = max(post.last_seen_at, observed_at)
+            if post.status == "live":  # a list shows it: a vanishing post's count starts again
+                post.missing_checks, post.missing_run_id = 0, None
             if _differs(post, row):
                 post.listing_pending = True  # until store_fetched stores the view page
             post.list_title, post.list_writer = row.title, row.writer

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from archive.timezone import UtcDateTime
-from common.run_counts import CHANGE_KINDS
+from common.run_counts import EVENT_KINDS
 
 # Named constraints, so later migrations (batch mode on SQLite) can find and alter them.
 NAMING_CONVENTION = {
@@ -249,10 +249,11 @@ class ViewCount(Base):
 
 
 class ChangeEvent(Base):
-    """What `sijeong changes` lists: a post became new, changed, unlisted, deleted or restored."""
+    """What `sijeong changes` lists: a post became new, changed, unlisted, deleted or restored,
+    or is vanishing (its page said "no such post" while the archive holds it as live)."""
 
     __tablename__ = "changes"
-    __table_args__ = (CheckConstraint(_in("kind", CHANGE_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),)
 
     id: Mapped[IntPk]
     kind: Mapped[Code]

@@ -49,9 +49,9 @@ class FileLike(Protocol):
 ChangeKind = Literal["new", "changed", "unchanged"]
 """What storing a post did to its versions: the first one, a new one, or none."""
 
-MissingOutcome = Literal["deleted", "counted", "ignored"]
+MissingOutcome = Literal["deleted", "counted", "vanishing", "ignored"]
 """What one "no such post" answer did (`record_missing`): the post is now deleted, the answer
-counted towards deleting it, or nothing."""
+counted towards deleting it (of an unlisted post; of a live one: "vanishing"), or nothing."""
 
 
 @dataclass(frozen=True)
@@ -281,21 +281,30 @@ def record_missing(
     at: datetime,
     confirm_after: int = 2,
 ) -> MissingOutcome:
-    """An unlisted post's view page answered "no such post" (a soft-404 or a 404) in this run.
+    """A re-checked post's view page answered "no such post" (a soft-404 or a 404) in this run.
 
-    The answer counts once per run; the `confirm_after`-th run to see it marks the post
-    `deleted` ("deleted"). Anything else — a post that is live (a list shows it) or already
-    deleted, or a second answer in the same run — counts for nothing ("ignored"). Fetch failures
-    (5xx, timeouts, redirects) must not reach this function at all.
+    The answer counts once per run. Of an unlisted post, the `confirm_after`-th run to see it
+    marks the post `deleted` ("deleted"). Of a post the archive holds as live — a verify asks
+    for posts no list was read for — it counts the same ("vanishing", and a `vanishing` event
+    the first time) but deletes nothing: only a complete sweep that no longer lists it makes it
+    unlisted (`unlist_missing` keeps the count), and its re-check can then confirm. A list that
+    shows it, or its page answering with the post, resets the count. Anything else — a post
+    already deleted or unknown, a second answer in the same run — counts for nothing
+    ("ignored"). Fetch failures (5xx, timeouts, redirects) must not reach this function at all.
     """
     if confirm_after < 1:
         raise ValueError("confirm_after must be at least 1")
     with write_transaction(session):
         row = find_post(session, board_id, seq)
-        if row is None or row.status != "unlisted" or row.missing_run_id == run_id:
+        if row is None or row.status == "deleted" or row.missing_run_id == run_id:
             return "ignored"
         row.missing_checks += 1
         row.missing_run_id = run_id
+        if row.status == "live":
+            if row.missing_checks == 1:
+                version = row.current_version.version if row.current_version else None
+                record_event(session, "vanishing", row, run_id=run_id, at=at, version=version)
+            return "vanishing"
         if row.missing_checks < confirm_after:
             return "counted"
         _set_status(session, row, "deleted")
@@ -316,8 +325,7 @@ def unlist_missing(
         ).all()
         missing = sorted((p for p in live if p.seq not in listed), key=lambda p: p.seq)
         for row in missing:
-            _set_status(session, row, "unlisted")
-            row.missing_checks, row.missing_run_id = 0, None
+            _set_status(session, row, "unlisted")  # a vanishing post keeps its count
             version = row.current_version.version if row.current_version else None
             record_event(session, "unlisted", row, run_id=run_id, at=at, version=version)
     return [row.seq for row in missing]

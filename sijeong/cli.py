@@ -65,7 +65,7 @@ class LazyGroup(click.Group):
     is_flag=True,
     expose_value=False,
     is_eager=True,
-    callback=lambda ctx, _param, asked: asked and _print_version(ctx),
+    callback=lambda ctx, _param, asked: _print_version(ctx, asked),
     help="Show the version and exit.",
 )
 def cli() -> None:
@@ -77,10 +77,10 @@ def cli() -> None:
     """
 
 
-def _print_version(ctx: click.Context) -> None:
+def _print_version(ctx: click.Context, asked: bool) -> None:
     """`--version`, as click's version_option prints it, with the version looked up only now
     (`sijeong.__version__` reads the installed metadata on first use)."""
-    if ctx.resilient_parsing:
+    if not asked or ctx.resilient_parsing:
         return
     import sijeong
 
