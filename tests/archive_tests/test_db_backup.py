@@ -253,3 +253,47 @@ def test_a_previous_backup_must_be_one(crawled, tmp_path):
         "(a database file with its lone.store/ beside it)\n"
     )
     assert sorted(os.listdir(tmp_path)) == ["lone.sqlite3"]
+
+
+def test_a_killed_runs_warc_is_copied_and_cut_never_linked_so_the_previous_stays_as_it_was(
+    archive, tmp_path
+):
+    """A crawl killed midway leaves its run `running` and its WARC file with a record cut
+    short. A previous copy holding that file at the same size must not be linked to it: the
+    backup cuts the file back to its last indexed record, and a cut of a linked file would cut
+    the previous copy's too. The finished run's file is linked."""
+    state = ReplicaState(posts_per_board=600, seed=9, count_views=False)
+    with ReplicaServer(state) as site:
+        argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--mode", "full", "--delay", "0"]
+        argv += ["--base-url", site.url, "--db", f"sqlite:///{archive}"]
+        crawl_process = subprocess.Popen(
+            argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + HANG_SECONDS
+            while query(archive, "SELECT count(*) FROM captures WHERE run_id = 2")[0][0] < 60:
+                assert crawl_process.poll() is None, "the crawl ended early"
+                assert time.monotonic() < deadline, "the crawl captured too little"
+                time.sleep(0.05)
+        finally:
+            crawl_process.kill()
+            crawl_process.wait()
+    run_1, run_2 = "warc/sijeong-run-000001.warc.gz", "warc/sijeong-run-000002.warc.gz"
+    with (archive.with_suffix(".store") / run_2).open("ab") as warc:
+        warc.write(b"WARC/1.1\r\nWARC-Type: resp")  # a record the kill cut short
+    previous = tmp_path / "plain" / "copy.sqlite3"  # a plain copy of the archive and its store
+    previous.parent.mkdir()
+    shutil.copy(archive, previous)
+    shutil.copytree(archive.with_suffix(".store"), previous.with_suffix(".store"))
+    before = tree(previous.with_suffix(".store"))
+
+    second = tmp_path / "backups" / "tuesday.sqlite3"
+    result = run("backup", str(second), "--previous", str(previous), "--db", f"sqlite:///{archive}")
+    assert result.exit_code == 0, result.output
+    assert "run 2 was running: interrupted in the copy" in result.stdout
+    assert "run 2: " in result.stdout and "past its last indexed record cut" in result.stdout
+    after = _files(second.with_suffix(".store"))
+    assert after[run_1].st_ino == (previous.with_suffix(".store") / run_1).stat().st_ino
+    assert after[run_2].st_nlink == 1
+    assert tree(previous.with_suffix(".store")) == before
+    assert check_json(second)["ok"]
