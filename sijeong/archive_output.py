@@ -238,10 +238,17 @@ def print_backup(result: BackupResult) -> None:
         f"{result.source} → {result.path}: {counted(sum(copied.rows.values()), 'row')}, "
         f"{counted(result.database_bytes, 'byte')} ({tables})"
     )
+    linked = ""
+    if result.previous is not None:
+        linked = (
+            f", linked {copied.linked:,} ({counted(copied.linked_bytes, 'byte')}) "
+            f"from {result.previous}"
+        )
     click.echo(
         f"store → {result.store}: {counted(copied.files, 'file')} "
         f"({counted(copied.files_bytes, 'byte')}), {counted(copied.warcs, 'WARC file')} "
-        f"({counted(copied.warc_bytes, 'byte')})"
+        f"({counted(copied.warc_bytes, 'byte')}); copied {copied.copied:,} "
+        f"({counted(copied.copied_bytes, 'byte')}){linked}"
     )
     for run in copied.interrupted:
         click.echo(f"run {run} was running: interrupted in the copy")

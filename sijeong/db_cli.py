@@ -129,17 +129,28 @@ def check_command(deep: bool, fmt: str, db: str | None) -> None:
 
 @db_group.command(name="backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BACKUP",
+    help="An earlier backup (its .sqlite3 file): store files it holds unchanged are "
+    "hard-linked from its .store/, not copied (same file system).",
+)
 @db_option
-def backup_command(path: Path, db: str | None) -> None:
+def backup_command(path: Path, previous: Path | None, db: str | None) -> None:
     """Copy an SQLite archive and its store to PATH, safely while a crawl runs, and check it.
 
-    The store goes beside PATH (backup.sqlite3 → backup.store/). The copy is kept only if
-    `db check` passes on it. Never overwrites. PostgreSQL archives: use pg_dump. Exit codes:
-    0 copied and verified, 1 the copy failed its check (nothing kept), 2 usage.
+    The store goes beside PATH (backup.sqlite3 → backup.store/); missing directories are
+    created. The copy is kept only if `db check` passes on it. Never overwrites. With
+    --previous, a file of the store that the earlier backup holds (a downloaded file, by its
+    sha256; a finished run's WARC file) is hard-linked, not copied: only what changed since is
+    copied, and each backup stays whole on its own. PostgreSQL archives: use pg_dump. Exit
+    codes: 0 copied and verified, 1 the copy failed its check (nothing kept), 2 usage.
 
     \b
     Example:
-        sijeong db backup /backup/sijeong-2026-11-24.sqlite3
+        sijeong db backup /backup/2026-11-24.sqlite3
+        sijeong db backup /backup/2026-11-25.sqlite3 --previous /backup/2026-11-24.sqlite3
     """
     from archive.backup import backup_archive  # db commands' modules load when they run
     from archive.check import counted
@@ -147,7 +158,7 @@ def backup_command(path: Path, db: str | None) -> None:
     url = db_url(db)
     with database_errors(url):
         try:
-            result = backup_archive(url, path)
+            result = backup_archive(url, path, previous=previous)
         except OSError as exc:
             raise click.ClickException(f"backup to {path} failed: {exc}") from None
     if not result.ok:

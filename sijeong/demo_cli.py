@@ -70,6 +70,7 @@ def demo(posts: int, folder: Path | None, seed: int) -> None:
     else:
         folder = Path(tempfile.mkdtemp(prefix="sijeong-demo-"))
     console = Console(highlight=False, soft_wrap=True)  # paths and commands stay on one line
+    command, activate = how_to_run()
     db = f"sqlite:///{folder / 'archive.sqlite3'}"
     state = ReplicaState(posts_per_board=posts, seed=seed, count_views=False)
     with ReplicaServer(state) as site:
@@ -78,6 +79,7 @@ def demo(posts: int, folder: Path | None, seed: int) -> None:
             "   (the crawl below runs with --delay 0: politeness is relaxed for the local "
             "replica only; against www.gwangju.go.kr it waits ≥ 1 s between requests)"
         )
+        console.print(f"   Each step is a `sijeong` command: here {command}{activate}")
         _step(
             console,
             "2. Crawl every list page and post of 공지사항",
@@ -116,7 +118,7 @@ def demo(posts: int, folder: Path | None, seed: int) -> None:
     console.print(f"  WARC      {store / 'warc'}  (every page fetched, raw)")
     console.print(f"  files     {store / 'files'}  (attachments and photos, by sha256)")
     console.print(f"  dump      {dump_dir}  (manifest.json lists every file with its sha256)")
-    console.print(f"\nExplore it:  sijeong search 버스 --db {db}")
+    console.print(f"\nExplore it:  {command} search 버스 --db {db}")
     console.print(f"Remove it:   rm -r {shlex.quote(str(folder))}")
 
 
@@ -144,6 +146,25 @@ def _step(
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise DemoFailed(f"`sijeong {args[0]}` exited {done.returncode}: {reason}")
+
+
+def how_to_run(python: str = sys.executable, cwd: Path | None = None) -> tuple[str, str]:
+    """The command that starts this sijeong as one types it in `cwd` (`.venv/bin/sijeong` in
+    the folder of the README's set-up, which puts nothing on PATH), and how to put it on PATH."""
+    from scheduler.jobs import sijeong_command  # the crontab's rule: the script beside Python
+
+    cwd = Path.cwd() if cwd is None else cwd
+    words = list(sijeong_command(python))
+    first = Path(words[0])
+    if first.is_relative_to(cwd):
+        words[0] = str(first.relative_to(cwd))
+        if words[0] == first.name:  # sijeong in the current folder: ./sijeong
+            words[0] = f"./{first.name}"
+    activate = first.parent / "activate"
+    if len(words) > 1 or not activate.is_file():
+        return _shell_join(words), ""
+    where = words[0].rsplit("/", 1)[0]
+    return _shell_join(words), f" (or `source {shlex.quote(where)}/activate` first: then `sijeong`)"
 
 
 def _shell_join(args: list[str]) -> str:

@@ -18,7 +18,9 @@ from archive.dump import (
     dump,
     verify,
 )
+from archive.dump.manifest import COMBINED
 from common.exit_codes import EXIT_FAILED
+from crawler.boards import BOARDS
 from sijeong.archive_options import db_option, progress_line, reading_session, when_option
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
@@ -70,6 +72,12 @@ def _formats(text: str) -> tuple[str, ...]:
 )
 @click.option("--excel", is_flag=True, help="CSV with the byte-order mark Korean Excel needs.")
 @click.option(
+    "--combined",
+    is_flag=True,
+    help="With sqlite: also archive.sqlite3, every table in one file with its foreign keys "
+    "and indexes (datasette archive.sqlite3).",
+)
+@click.option(
     "--verify", "verify_only", is_flag=True, help="Check the dump in OUT_DIR against its manifest."
 )
 @click.option("--progress/--no-progress", default=True, help="A progress line on a terminal.")
@@ -82,6 +90,7 @@ def dump_command(
     since_run: int | None,
     redact: bool,
     excel: bool,
+    combined: bool,
     verify_only: bool,
     progress: bool,
     db: str | None,
@@ -89,15 +98,18 @@ def dump_command(
     """Dump the archive for researchers: posts, versions, attachments, view counts, runs.
 
     Writes OUT_DIR/<table>.<format> for each format, datapackage.json and manifest.json
-    (checksums, row counts, boards, licences, time range). OUT_DIR must be absent or empty. With
-    --since or --since-run only what changed is written; the manifest's `continue_with` names
-    the next incremental. Exit codes: 0 ok, 1 failure or a --verify mismatch, 2 usage.
+    (checksums, row counts, boards, licences, time range). OUT_DIR must be absent or empty;
+    missing parent directories are created. With --since or --since-run only what changed is
+    written; the manifest's `continue_with` names the next incremental. --combined (with
+    sqlite) also writes archive.sqlite3: every table, foreign keys and indexes, for datasette.
+    Exit codes: 0 ok, 1 failure or a --verify mismatch, 2 usage.
 
     \b
     Example:
         sijeong dump /srv/dumps/2026-11-24
         sijeong dump /srv/dumps/2026-11-25 --since-run 42 --format jsonl,parquet
         sijeong dump /tmp/notice --board BD_0000000022 --format csv --excel --redact
+        sijeong dump /srv/dumps/browse --format sqlite --combined
         sijeong dump --verify /srv/dumps/2026-11-24
     """
     if verify_only:
@@ -110,7 +122,11 @@ def dump_command(
         since_run=since_run,
         redact=redact,
         excel=excel,
+        combined=combined,
+        board_names={board.board_id: board.name for board in BOARDS.values()},
     )
+    if combined and "sqlite" not in options.formats:
+        raise UsageError("--combined writes archive.sqlite3: add sqlite to --format")
     if since is not None and since_run is not None:
         raise UsageError("use --since or --since-run, not both")
     try:
@@ -130,7 +146,11 @@ def dump_command(
             )
         except OSError as exc:  # a full disk, a directory we may not write: nothing is kept
             raise click.ClickException(f"dump to {out_dir} failed: {exc}") from None
-    rows = {e["path"].split(".")[0]: e["rows"] for e in manifest["files"] if e["rows"] is not None}
+    rows = {
+        e["path"].split(".")[0]: e["rows"]
+        for e in manifest["files"]
+        if e["rows"] is not None and e["path"] != COMBINED
+    }
     counts = ", ".join(f"{n:,} {table}" for table, n in rows.items())
     size = sum(e["bytes"] for e in manifest["files"])
     click.echo(

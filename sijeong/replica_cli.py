@@ -14,6 +14,7 @@ from replica.server import NotLoopback
 from replica.state import BOARDS
 from sijeong.errors import UsageError
 from sijeong.params import Whole
+from sijeong.printable import printable
 
 DEFAULT_PORT = 8022
 DEFAULT_BOARD = "BD_0000000022"
@@ -42,6 +43,11 @@ def _ref(ref: str) -> tuple[str, int]:
 
 def _print(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _said(post: dict, what: str) -> None:
+    """One line for a change made on the replica: the post, what happened, its title now."""
+    click.echo(f"{post['board_id']}:{post['seq']} {what}: {printable(post['title'])}")
 
 
 def _call(fn, *args, **kwargs):
@@ -176,7 +182,8 @@ def add(url, board, title, body, attachments) -> None:
     help="Replace attachment FILE_SN with new bytes, same name.",
 )
 def edit(url, ref, title, body, attachments, replace_file) -> None:
-    """Edit a post (REF = SEQ on 공지사항, or BOARD:SEQ) on a running replica.
+    """Edit a post (REF = SEQ on 공지사항, or BOARD:SEQ) on a running replica; one line says
+    what changed.
 
     \b
     Example:
@@ -185,10 +192,15 @@ def edit(url, ref, title, body, attachments, replace_file) -> None:
     """
     board, seq = _ref(ref)
     client = _client(url)
+    changed = []
     if replace_file is not None:
         _call(client.replace_attachment, board, seq, replace_file)
+        changed.append(f"file {replace_file} replaced")
     fields = {"title": title, "body": body, "attachments": list(attachments) or None}
-    _print(_call(client.edit, board, seq, **{k: v for k, v in fields.items() if v is not None}))
+    fields = {k: v for k, v in fields.items() if v is not None}
+    post = _call(client.edit, board, seq, **fields)
+    changed += list(fields)
+    _said(post, f"edited ({', '.join(changed) or 'nothing given'})")
 
 
 @replica.command()
@@ -201,7 +213,7 @@ def delete(url, ref) -> None:
     Example:
         sijeong replica delete 13005
     """
-    _print(_call(_client(url).delete, *_ref(ref)))
+    _said(_call(_client(url).delete, *_ref(ref)), "deleted (its page answers the alert)")
 
 
 @replica.command()
@@ -214,7 +226,7 @@ def restore(url, ref) -> None:
     Example:
         sijeong replica restore 13005
     """
-    _print(_call(_client(url).restore, *_ref(ref)))
+    _said(_call(_client(url).restore, *_ref(ref)), "restored")
 
 
 @replica.command()
@@ -230,7 +242,8 @@ def views(url, ref, by) -> None:
     Example:
         sijeong replica views 13005 --by 40
     """
-    _print(_call(_client(url).bump_views, *_ref(ref), by))
+    post = _call(_client(url).bump_views, *_ref(ref), by)
+    _said(post, f"{by:,} views added, {post['view_count']:,} in all")
 
 
 @replica.command()

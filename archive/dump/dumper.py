@@ -6,11 +6,12 @@ OUT_DIR never holds half a dump, and an existing dump is never overwritten.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,13 +23,14 @@ from archive.dump import manifest as manifests
 from archive.dump.redact import KINDS, MASKS, Redactor
 from archive.dump.rows import Window, complete_through, stream, window_after_run
 from archive.dump.tables import DUMP_SCHEMA_VERSION, TABLES
-from archive.dump.writers import FORMATS, Writer, iso, open_writer
+from archive.dump.writers import FORMATS, SqliteWriter, Writer, iso, open_writer
 from archive.errors import ArchiveError
 from archive.migrate import current_revision
 from archive.models import Board, CrawlRun
 from archive.timezone import start_of_day
 
 PROGRESS_EVERY = 5_000
+COMBINED = manifests.COMBINED
 # Fields whose range is the time the dump covers: when the archive saw things, and post dates.
 OBSERVED = (
     "first_seen_at",
@@ -53,14 +55,20 @@ class DumpOptions:
     since_run: int | None = None
     redact: bool = False
     excel: bool = False
+    combined: bool = False  # with sqlite: also archive.sqlite3, every table in one file
+    # Names of boards the archive stores without one (the registry's, given by the caller:
+    # the archive knows boards only as the crawls recorded them).
+    board_names: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def check_out_dir(out_dir: Path) -> None:
-    """Refuse an OUT_DIR that holds anything (never overwrite a dump) or cannot be created."""
+    """Refuse an OUT_DIR that holds anything (never overwrite a dump) or cannot be created
+    (missing parents are created, as `mkdir -p`; not under a file)."""
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise DumpRefused(f"{out_dir} exists and is not an empty directory: dumps never overwrite")
-    if not out_dir.parent.is_dir():
-        raise DumpRefused(f"{out_dir.parent} is not a directory")
+    existing = next(d for d in out_dir.absolute().parents if d.exists() or d.is_symlink())
+    if not existing.is_dir():
+        raise DumpRefused(f"{existing} is not a directory")
 
 
 def dump(
@@ -78,7 +86,10 @@ def dump(
         raise DumpRefused(
             f"unknown format {unknown[0] if unknown else ''!r} (use {', '.join(FORMATS)})"
         )
+    if options.combined and "sqlite" not in options.formats:
+        raise DumpRefused("--combined writes archive.sqlite3: it needs the sqlite format")
     check_out_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
     building.mkdir()
     try:
@@ -111,7 +122,7 @@ def _write(
     software_version: str,
     progress: Callable[[str], None] | None,
 ) -> dict[str, Any]:
-    boards = _boards(connection, options.boards)
+    boards = _boards(connection, options.boards, options.board_names)
     board_ids = [b["board_id"] for b in boards] if options.boards else None
     window, base = _window(connection, options)
     through_run = complete_through(connection)
@@ -119,11 +130,15 @@ def _write(
     observed, posted = _Range(), _Range()
     licences: Counter[str] = Counter()
     entries = []
+    combined = out_dir / COMBINED if options.combined else None
+    combined_rows = 0
     for table in TABLES:
         writers: dict[Path, Writer] = {}
         for fmt in options.formats:
             path = out_dir / f"{table.name}.{fmt}"
             writers[path] = open_writer(fmt, path, table, excel=options.excel)
+        if combined is not None:
+            writers[combined] = SqliteWriter(combined, table, combined=True)
         redact = redactor.row_function(table) if redactor else None
         times = [(i, f.name) for i, f in enumerate(table.fields) if f.name in OBSERVED + POSTED]
         licence = table.names.index("licence") if table.name == "posts" else None
@@ -144,7 +159,12 @@ def _write(
         finally:
             for writer in writers.values():
                 writer.close()
-        entries += [manifests.file_entry(out_dir, p, w.rows) for p, w in writers.items()]
+        entries += [
+            manifests.file_entry(out_dir, p, w.rows) for p, w in writers.items() if p != combined
+        ]
+        combined_rows += count
+    if combined is not None:
+        entries.append(manifests.file_entry(out_dir, combined, combined_rows))
     name = "sijeong-" + generated_at.strftime("%Y%m%dt%H%M%S").lower()
     package = out_dir / manifests.DATAPACKAGE
     package.write_text(
@@ -177,17 +197,20 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _boards(connection: Connection, wanted: tuple[str, ...]) -> list[dict[str, Any]]:
+def _boards(
+    connection: Connection, wanted: tuple[str, ...], names: Mapping[str, str]
+) -> list[dict[str, Any]]:
     rows = connection.execute(select(Board).order_by(Board.board_id)).all()
-    chosen = [r for r in rows if not wanted or r.board_id in wanted or r.name in wanted]
-    found = {r.board_id for r in chosen} | {r.name for r in chosen}
+    named = {r.board_id: r.name or names.get(r.board_id) for r in rows}
+    chosen = [r for r in rows if not wanted or r.board_id in wanted or named[r.board_id] in wanted]
+    found = {r.board_id for r in chosen} | {named[r.board_id] for r in chosen}
     missing = [w for w in wanted if w not in found]
     if missing:
         raise DumpRefused(f"no board {missing[0]!r} in the archive")
     return [
         {
             "board_id": r.board_id,
-            "name": r.name,
+            "name": named[r.board_id],
             "page_id": r.page_id,
             "url": f"{r.base_url}/boardList.do?boardId={r.board_id}&pageId={r.page_id}"
             if r.base_url and r.page_id

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from archive.seam import POST_FIELDS
 from common.run_counts import RUN_COUNTS
 
-DUMP_SCHEMA_VERSION = "2"  # 2: attachments.declared_size
+# 2: attachments.declared_size. The version names the tables' columns, by name and in order
+# (tests/archive_tests/test_dump_columns.py): the SQLite files' declared keys, archive.sqlite3
+# and the boards' names in manifest.json change no column, so they are still schema 2.
+DUMP_SCHEMA_VERSION = "2"
 
 # Frictionless field types; `json` fields are arrays (JSON text in CSV, SQLite and Parquet).
 STRING, INTEGER, DATETIME, ARRAY = "string", "integer", "datetime", "array"
@@ -26,11 +29,24 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A foreign key: `columns` of a row name the row of `table` whose key they equal."""
+
+    columns: tuple[str, ...]
+    table: str
+    target: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     description: str
     fields: tuple[Field, ...]
     key: tuple[str, ...]  # what identifies a row across dumps: apply a chain by upserting on it
+    # What the combined SQLite file declares, for a browser of tables (datasette): foreign
+    # keys, and indexes on the columns one filters or sorts by that the key does not lead.
+    references: tuple[Reference, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -95,7 +111,10 @@ POSTS = Table(
         Field("deleted_at", DATETIME, "When its deletion was confirmed; empty otherwise."),
     ),
     ("board_id", "seq"),
+    indexes=(("posted_at",), ("status",)),
 )
+_POST = Reference(("board_id", "seq"), "posts", ("board_id", "seq"))
+_RUN = Reference(("run_id",), "runs", ("run_id",))
 
 VERSIONS = Table(
     "versions",
@@ -112,6 +131,8 @@ VERSIONS = Table(
         Field("run_id", INTEGER, "The crawl run that captured it (see runs)."),
     ),
     ("board_id", "seq", "version"),
+    references=(_POST, _RUN),
+    indexes=(("run_id",), ("captured_at",)),
 )
 
 ATTACHMENTS = Table(
@@ -134,6 +155,10 @@ ATTACHMENTS = Table(
         ),
     ),
     ("board_id", "seq", "version", "position"),
+    references=(
+        Reference(("board_id", "seq", "version"), "versions", ("board_id", "seq", "version")),
+    ),
+    indexes=(("sha256",),),
 )
 
 VIEW_COUNTS = Table(
@@ -146,6 +171,8 @@ VIEW_COUNTS = Table(
         Field("run_id", INTEGER, "The crawl run that observed it."),
     ),
     ("board_id", "seq", "observed_at"),
+    references=(_POST, _RUN),
+    indexes=(("run_id",),),
 )
 
 RUNS = Table(

@@ -156,23 +156,35 @@ def parquet_schema(table: Table) -> Any:
 
 
 class SqliteWriter:
-    """A standalone SQLite file holding the table, unique on its key (datasette opens it)."""
+    """The table in an SQLite file with its primary key (datasette opens it): a standalone file
+    per table, or, `combined`, one of the tables of `archive.sqlite3`, which also declares the
+    table's foreign keys and indexes (`Table.references`, `Table.indexes`)."""
 
-    def __init__(self, path: Path, table: Table) -> None:
+    def __init__(self, path: Path, table: Table, *, combined: bool = False) -> None:
         self.rows = 0
         # Only times and JSON fields need encoding: the rest go to sqlite3 as they are.
         self._encode = [
             (i, f.type) for i, f in enumerate(table.fields) if f.type in (DATETIME, ARRAY)
         ]
         self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode = OFF")  # a fresh file: nothing to roll back to
-        columns = ", ".join(
-            f'"{f.name}" {"INTEGER" if f.type == INTEGER else "TEXT"}' for f in table.fields
-        )
-        self._db.execute(f'CREATE TABLE "{table.name}" ({columns})')
-        key = ", ".join(f'"{k}"' for k in table.key)
-        # Built once at the end, which costs half what keeping a primary key while inserting does.
-        self._index = f'CREATE UNIQUE INDEX "{table.name}_key" ON "{table.name}" ({key})'
+        # A file being built in the dump's hidden directory: a failed dump is thrown away.
+        self._db.execute("PRAGMA journal_mode = OFF")
+        lines = [f'"{f.name}" {"INTEGER" if f.type == INTEGER else "TEXT"}' for f in table.fields]
+        # Rows arrive in key order, so keeping the key while inserting costs nothing measurable:
+        # 20,000 posts dumped in 5.4–5.5 s either way (a unique index built at the end: 5.3–5.7).
+        lines.append(f"PRIMARY KEY ({_names(table.key)})")
+        self._indexes = []
+        if combined:
+            lines += [
+                f'FOREIGN KEY ({_names(r.columns)}) REFERENCES "{r.table}" ({_names(r.target)})'
+                for r in table.references
+            ]
+            self._indexes = [
+                f'CREATE INDEX "{table.name}_{"_".join(columns)}" '
+                f'ON "{table.name}" ({_names(columns)})'
+                for columns in table.indexes
+            ]
+        self._db.execute(f'CREATE TABLE "{table.name}" ({", ".join(lines)})')
         marks = ", ".join("?" for _ in table.fields)
         self._insert = f'INSERT INTO "{table.name}" VALUES ({marks})'
         self._batch: list[Any] = []
@@ -192,9 +204,14 @@ class SqliteWriter:
 
     def close(self) -> None:
         self._db.executemany(self._insert, self._batch)
-        self._db.execute(self._index)
+        for index in self._indexes:
+            self._db.execute(index)
         self._db.execute("COMMIT")
         self._db.close()
+
+
+def _names(columns: tuple[str, ...]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
 
 
 def open_writer(fmt: str, path: Path, table: Table, *, excel: bool = False) -> Writer:

@@ -168,3 +168,132 @@ def test_postgresql_archives_are_pointed_to_pg_dump(tmp_path):
     )
     assert len(result.stderr.splitlines()) == 1
     assert os.listdir(tmp_path) == []
+
+
+def test_a_backup_creates_the_directories_it_goes_into(crawled, tmp_path):
+    target = tmp_path / "backups" / "2026" / "copy.sqlite3"
+    result = backup(crawled, target)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.sqlite3", "copy.store"]
+    assert check_json(target)["ok"]
+
+
+def test_a_backup_not_kept_leaves_no_directory_it_made(archive, tmp_path):
+    (location,) = query(archive, "SELECT location FROM files ORDER BY sha256 LIMIT 1")[0]
+    (archive.with_suffix(".store") / location).unlink()
+    result = backup(archive, tmp_path / "backups" / "2026" / "copy.sqlite3")
+    assert result.exit_code == 1
+    assert not (tmp_path / "backups").exists()
+
+
+def test_a_backup_under_a_file_is_refused(crawled, tmp_path):
+    (tmp_path / "plain").write_text("a file")
+    result = backup(crawled, tmp_path / "plain" / "copy.sqlite3")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"Error: {tmp_path / 'plain'} is not a directory: no backup can go under it\n"
+    )
+
+
+def _files(store: Path) -> dict[str, os.stat_result]:
+    return {p.relative_to(store).as_posix(): p.stat() for p in store.rglob("*") if p.is_file()}
+
+
+def test_a_second_backup_links_what_the_previous_one_holds_and_copies_the_rest(archive, tmp_path):
+    first = tmp_path / "backups" / "monday.sqlite3"
+    assert backup(archive, first).exit_code == 0
+    # A night's crawl: a replaced attachment (a new file in the store) and a new run's WARC.
+    state = ReplicaState(posts_per_board=40, seed=11)
+    seq = next(p.seq for p in state.listing("BD_0000000022") if p.attachments)
+    state.replace_attachment("BD_0000000022", seq, 1)
+    with ReplicaServer(state) as site:
+        assert crawl(archive, site.url, "--mode", "verify", "--slice", "all").code == 0
+
+    second = tmp_path / "backups" / "tuesday.sqlite3"
+    result = run("backup", str(second), "--previous", str(first), "--db", f"sqlite:///{archive}")
+    assert result.exit_code == 0, result.output
+    assert check_json(second)["ok"]
+    source = _files(archive.with_suffix(".store"))
+    before, after = _files(first.with_suffix(".store")), _files(second.with_suffix(".store"))
+    assert after.keys() == source.keys()
+    assert tree(second.with_suffix(".store")) == tree(archive.with_suffix(".store"))
+    linked = {
+        path for path in after if path in before and after[path].st_ino == before[path].st_ino
+    }
+    new = after.keys() - before.keys()
+    # Everything the first backup holds is linked: its files and the finished run 1's WARC.
+    assert linked == before.keys()
+    assert "warc/sijeong-run-000001.warc.gz" in linked
+    assert new == {"warc/sijeong-run-000002.warc.gz"} | {p for p in new if p.startswith("files/")}
+    assert any(p.startswith("files/") for p in new)  # the replaced attachment's new bytes
+    assert all(after[p].st_nlink == 1 for p in new)
+    linked_bytes = sum(after[p].st_size for p in linked)
+    copied_bytes = sum(after[p].st_size for p in new)
+    store_line = result.stdout.splitlines()[1]
+    assert store_line.endswith(
+        f"; copied {len(new)} ({copied_bytes:,} bytes), linked {len(linked)} "
+        f"({linked_bytes:,} bytes) from {first.with_suffix('.store')}"
+    )
+
+
+def test_a_previous_backup_must_be_one(crawled, tmp_path):
+    (tmp_path / "lone.sqlite3").write_text("no store beside it")
+    result = run(
+        "backup",
+        str(tmp_path / "copy.sqlite3"),
+        "--previous",
+        str(tmp_path / "lone.sqlite3"),
+        "--db",
+        f"sqlite:///{crawled}",
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: --previous {tmp_path / 'lone.sqlite3'}: not a backup "
+        "(a database file with its lone.store/ beside it)\n"
+    )
+    assert sorted(os.listdir(tmp_path)) == ["lone.sqlite3"]
+
+
+def test_a_killed_runs_warc_is_copied_and_cut_never_linked_so_the_previous_stays_as_it_was(
+    archive, tmp_path
+):
+    """A crawl killed midway leaves its run `running` and its WARC file with a record cut
+    short. A previous copy holding that file at the same size must not be linked to it: the
+    backup cuts the file back to its last indexed record, and a cut of a linked file would cut
+    the previous copy's too. The finished run's file is linked."""
+    state = ReplicaState(posts_per_board=600, seed=9, count_views=False)
+    with ReplicaServer(state) as site:
+        argv = [sys.executable, "-m", "sijeong.cli", "crawl", "--mode", "full", "--delay", "0"]
+        argv += ["--base-url", site.url, "--db", f"sqlite:///{archive}"]
+        crawl_process = subprocess.Popen(
+            argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + HANG_SECONDS
+            while query(archive, "SELECT count(*) FROM captures WHERE run_id = 2")[0][0] < 60:
+                assert crawl_process.poll() is None, "the crawl ended early"
+                assert time.monotonic() < deadline, "the crawl captured too little"
+                time.sleep(0.05)
+        finally:
+            crawl_process.kill()
+            crawl_process.wait()
+    run_1, run_2 = "warc/sijeong-run-000001.warc.gz", "warc/sijeong-run-000002.warc.gz"
+    with (archive.with_suffix(".store") / run_2).open("ab") as warc:
+        warc.write(b"WARC/1.1\r\nWARC-Type: resp")  # a record the kill cut short
+    previous = tmp_path / "plain" / "copy.sqlite3"  # a plain copy of the archive and its store
+    previous.parent.mkdir()
+    shutil.copy(archive, previous)
+    shutil.copytree(archive.with_suffix(".store"), previous.with_suffix(".store"))
+    before = tree(previous.with_suffix(".store"))
+
+    second = tmp_path / "backups" / "tuesday.sqlite3"
+    result = run("backup", str(second), "--previous", str(previous), "--db", f"sqlite:///{archive}")
+    assert result.exit_code == 0, result.output
+    assert "run 2 was running: interrupted in the copy" in result.stdout
+    assert "run 2: " in result.stdout and "past its last indexed record cut" in result.stdout
+    after = _files(second.with_suffix(".store"))
+    assert after[run_1].st_ino == (previous.with_suffix(".store") / run_1).stat().st_ino
+    assert after[run_2].st_nlink == 1
+    assert tree(previous.with_suffix(".store")) == before
+    assert check_json(second)["ok"]

@@ -137,6 +137,27 @@ def test_replica_subcommands_change_a_running_replica(fresh_site):
     assert state.request_log() == []
 
 
+def test_replica_changes_print_one_line_each(fresh_site):
+    url = ("--url", fresh_site.url)
+    seq = next(p.seq for p in fresh_site.state.listing("BD_0000000022") if p.attachments)
+    ref = f"BD_0000000022:{seq}"
+    views = fresh_site.state.get("BD_0000000022", seq).view_count
+    said = [
+        _run("edit", *url, str(seq), "--title", "고친 제목", "--body", "고친 본문").output,
+        _run("edit", *url, ref, "--replace-file", "1").output,
+        _run("views", *url, str(seq), "--by", "40").output,
+        _run("delete", *url, str(seq)).output,
+        _run("restore", *url, ref).output,
+    ]
+    assert said == [
+        f"{ref} edited (title, body): 고친 제목\n",
+        f"{ref} edited (file 1 replaced): 고친 제목\n",
+        f"{ref} 40 views added, {views + 40:,} in all: 고친 제목\n",
+        f"{ref} deleted (its page answers the alert): 고친 제목\n",
+        f"{ref} restored: 고친 제목\n",
+    ]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -10,6 +10,8 @@ import pytest
 from conftest import HANG_SECONDS
 from crawl_support import ROOT
 
+from sijeong.demo_cli import how_to_run
+
 pytestmark = pytest.mark.slow  # runs `sijeong demo` (crawls) in a subprocess
 
 
@@ -31,6 +33,10 @@ def test_the_demo_runs_the_whole_pipeline_offline_and_says_where_everything_is(t
     manifest = json.loads((folder / "dump" / "manifest.json").read_text())
     assert {f["path"] for f in manifest["files"]} >= {"posts.jsonl", "posts.csv"}
     assert str(folder / "dump") in out and f"rm -r {folder}" in out
+    # The set-up puts nothing on PATH: the demo names the sijeong it ran (.venv/bin/sijeong).
+    command, activate = how_to_run(sys.executable, ROOT)
+    assert f"Each step is a `sijeong` command: here {command}{activate}" in out
+    assert f"Explore it:  {command} search 버스 --db sqlite:///{folder}" in out
 
 
 def test_the_demo_refuses_a_folder_that_is_not_empty(tmp_path):
