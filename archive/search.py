@@ -57,12 +57,15 @@ class SearchHit:
     title: str
     author: str | None
     posted_at: datetime
+    posted_at_precision: str  # minute | day: the page gave a date only
     view_count: int | None
     status: str
     version: int
     snippet: str
 
     def to_json(self) -> dict[str, Any]:
+        # posted_at_precision is left out: the keys are `search --format json`'s and CSV's
+        # contract (a day-precision post's posted_at is that day's midnight, KST).
         return {
             "board_id": self.board_id,
             "seq": self.seq,
@@ -245,7 +248,20 @@ def _check(
     query: Query, row: Any, author: str | None, *, score: bool
 ) -> tuple[float, SearchHit] | None:
     """The hit a candidate row makes, with its relevance; None if it does not match."""
-    (_, version, title, row_author, posted_at, body_text, board, seq, url, views, state) = row
+    (
+        _,
+        version,
+        title,
+        row_author,
+        posted_at,
+        precision,
+        body_text,
+        board,
+        seq,
+        url,
+        views,
+        state,
+    ) = row
     if author is not None and author not in normalise(row_author or ""):
         return None
     folded_title, folded_body = normalise(title), normalise(body_text)
@@ -257,7 +273,9 @@ def _check(
             TITLE_WEIGHT * folded_title.count(t) + folded_body.count(t) for t in query.include
         )
     excerpt = snippet(body_text, query.include, folded=folded_body)
-    hit = SearchHit(board, seq, url, title, row_author, posted_at, views, state, version, excerpt)
+    hit = SearchHit(
+        board, seq, url, title, row_author, posted_at, precision, views, state, version, excerpt
+    )
     return relevance, hit
 
 

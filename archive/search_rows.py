@@ -121,8 +121,8 @@ def version_batches(connection: Connection) -> Iterator[list[tuple[Any, ...]]]:
 def rows(ids: Sequence[int]) -> Select:
     """What search shows and checks of the versions `ids` (in any order).
 
-    Columns: version id, version number, title, author, posted_at, body_text, board_id, seq, url,
-    view_count, status.
+    Columns: version id, version number, title, author, posted_at, posted_at_precision, body_text,
+    board_id, seq, url, view_count, status.
     """
     return (
         select(
@@ -131,6 +131,7 @@ def rows(ids: Sequence[int]) -> Select:
             PostVersion.title,
             PostVersion.author,
             PostVersion.posted_at,
+            PostVersion.posted_at_precision,
             PostVersion.body_text,
             Post.board_id,
             Post.seq,

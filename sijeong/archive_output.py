@@ -56,10 +56,15 @@ def local(value: datetime | None, *, seconds: bool = False) -> str:
     return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def local_posted(value: datetime, precision: str) -> str:
+    """When a post was posted, in Asia/Seoul, as precisely as its page said: `2019-10-07` for a
+    page that gave the day only (stored as that day's midnight), else `2025-12-05 17:09`."""
+    posted = local(value)
+    return posted[:10] if precision == "day" else posted
+
+
 def print_post(post: PostView) -> None:
-    posted = local(post.posted_at)
-    if post.posted_at_precision == "day":
-        posted = posted[:10]
+    posted = local_posted(post.posted_at, post.posted_at_precision)
     # Not derived from the post's fields (`--format json`, PostView.to_json, has every one): a
     # reading order with labels and formats of its own — department and phone on one line, the
     # licence's name beside its code, times in KST — and the body as text, never its HTML.

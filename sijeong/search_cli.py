@@ -16,7 +16,7 @@ from archive import within_statement_timeout
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
 from sijeong.archive_options import db_option, reading_session, when_option
-from sijeong.archive_output import console, local, print_json, site_text
+from sijeong.archive_output import console, local_posted, print_json, site_text
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
 from sijeong.params import COUNT
@@ -163,7 +163,7 @@ def _print_table(
     for hit in hits:
         table.add_row(
             f"{hit.board_id}:{hit.seq}",
-            local(hit.posted_at),
+            local_posted(hit.posted_at, hit.posted_at_precision),
             _marked(hit.title, terms),
             site_text(hit.author),
             "" if hit.view_count is None else f"{hit.view_count:,}",

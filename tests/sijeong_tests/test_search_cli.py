@@ -5,11 +5,16 @@ Runs on SQLite and PostgreSQL (`nights`: the three scripted nights of archive_fi
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import datetime
 
 import pytest
+from archive_fixtures import NIGHT_1, finished_night, make_post
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
+from common.seoul import SEOUL
 from sijeong.cli import cli
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, nights
@@ -204,3 +209,18 @@ def test_db_reindex_does_not_create_a_missing_archive(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_the_table_shows_a_day_precision_post_by_its_day(archive, db_url):
+    """A page that gave only the day (the pre-2020 board) is stored at that day's midnight; the
+    table showed `2019-10-07 00:00`, a time the page never said."""
+    post = make_post(
+        9001, title="2019 광주 비엔날레 안내", posted_at=datetime(2019, 10, 7, tzinfo=SEOUL)
+    )
+    post = dataclasses.replace(post, posted_at_precision="day")
+    with Session(archive) as session:
+        finished_night(session, NIGHT_1, [post], requests=1)
+    table = run("search", "비엔날레", "--db", db_url)
+    assert table.exit_code == 0, table.output
+    assert "2019-10-07" in table.stdout
+    assert "00:00" not in table.stdout
