@@ -1,4 +1,4 @@
-"""The crawl benches' `--quick` runs, end to end, judged by the summary line each prints last."""
+"""The benches' quick runs, end to end, judged by the summary line each prints last."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ pytestmark = pytest.mark.slow  # runs benches
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def summary_line(bench: str) -> str:
+def summary_line(bench: str, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / bench), "--quick"],
+        [sys.executable, str(ROOT / "bench" / bench), *(args or ("--quick",))],
         capture_output=True,
         text=True,
         timeout=HANG_SECONDS,
@@ -48,3 +48,21 @@ def test_incremental_bench_requests_equal_the_minimum():
         assert int(requests) == int(minimum), f"{name}: {requests} requests, minimum {minimum}"
     assert "cross_check=ok" in line
     assert line.endswith("OK")
+
+
+def test_dump_bench_measures_both_writers_in_every_format():
+    # 300 posts: a few seconds. The raw writer's columns come from the dump's own tables; it
+    # once hand-listed them and fell behind the dump (zip() argument 2 is shorter).
+    line = summary_line("dump.py", "--posts", "300")
+    timed = {
+        fmt: (float(ours), float(raw))
+        for fmt, ours, raw in re.findall(r"(\w+)=([\d.]+)/([\d.]+)", line)
+    }
+    assert set(timed) == {"jsonl", "csv", "parquet", "sqlite"}, line
+    for fmt, (ours, raw) in timed.items():
+        assert ours > 0 and raw > 0, f"{fmt}: sijeong {ours} s, raw {raw} s"
+    figures = {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)(?![\d./])", line)}
+    assert figures["posts"] == 300
+    slowest = max(ours / raw for ours, raw in timed.values())
+    assert abs(figures["slowest"] - slowest) <= 0.01 * slowest + 0.01, line
+    assert figures["peak_rss"] > 0
