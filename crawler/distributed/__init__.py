@@ -23,9 +23,10 @@ killed between the two loses nothing, its view page is fetched again by another.
 Each component is a module, along Scrapy's own lines: `keys` (names, meta fields, timings),
 `lua` (the atomic steps on Redis), `scheduler` (SCHEDULER, SCHEDULER_QUEUE_CLASS), `stats`
 (STATS_CLASS), `politeness` (a downloader middleware), `membership` (an extension) and
-`pipeline` (an item pipeline and the worker's store).
+`archive_session` (an extension: the worker's archive session and store).
 """
 
+from crawler.distributed.archive_session import WorkerArchiveSession, WorkerStore
 from crawler.distributed.keys import (
     DEFAULT_PREFIX,
     HEARTBEAT_SECONDS,
@@ -37,7 +38,6 @@ from crawler.distributed.keys import (
     worker_name,
 )
 from crawler.distributed.membership import WorkerMembership
-from crawler.distributed.pipeline import DistributedArchivePipeline, WorkerStore
 from crawler.distributed.politeness import SharedRateLimit
 from crawler.distributed.scheduler import DistributedScheduler, ReliableQueue
 from crawler.distributed.stats import SHARED_STATS, SharedStatsCollector
@@ -49,12 +49,12 @@ __all__ = [
     "HOLD",
     "SHARED_STATS",
     "TASK",
-    "DistributedArchivePipeline",
     "DistributedScheduler",
     "ReliableQueue",
     "RunKeys",
     "SharedRateLimit",
     "SharedStatsCollector",
+    "WorkerArchiveSession",
     "WorkerMembership",
     "WorkerStore",
     "connect",
