@@ -99,7 +99,7 @@ def _timed(owner, name: str, bucket: str, figures: dict) -> None:
 
 def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) -> dict:
     import archive.lifecycle
-    import crawler.pipelines
+    import crawler.archive_session
     import crawler.run
     import crawler.settings
     import crawler.spiders.board
@@ -110,10 +110,10 @@ def sijeong_child(url: str, db: Path, concurrency: int, profile: Path | None) ->
     figures: dict[str, dict] = {}
     for name in ("parse_view", "parse_list"):
         _timed(crawler.spiders.board, name, "parse", figures)
-    _timed(crawler.pipelines, "store_fetched", "store", figures)
+    _timed(crawler.archive_session, "store_fetched", "store", figures)
     _timed(CaptureLog, "record", "capture", figures)
     for name in ("observe_listing", "unlist_missing", "unlisted_seqs", "record_missing"):
-        _timed(crawler.pipelines, name, "listing", figures)
+        _timed(crawler.archive_session, name, "listing", figures)
     _timed(archive.lifecycle, "upgrade", "upgrade", figures)  # ledger_run upgrades
     options = CrawlOptions(
         db_url=f"sqlite:///{db}", mode="full", base_url=url, delay=0.0, files=False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crawler.pipelines import ArchivePipeline
+from crawler.archive_session import ArchiveSession
 
 CAPTURE_ID = "capture_id"
 
@@ -30,12 +30,12 @@ def _pairs(headers) -> list[tuple[str, str]]:
 
 
 class CaptureMiddleware:
-    def __init__(self, crawler):
-        self.crawler = crawler
+    def __init__(self, archive: ArchiveSession | None):
+        self.archive = archive  # None: no archive session in this crawl, nothing to keep
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler.get_extension(ArchiveSession))
 
     def _wanted(self, request) -> bool:
         kind = request.meta.get("kind")
@@ -44,7 +44,7 @@ class CaptureMiddleware:
     async def process_response(self, request, response):
         if not self._wanted(request):
             return response
-        captures = self.crawler.get_item_pipeline(ArchivePipeline).captures
+        captures = self.archive.captures if self.archive is not None else None
         if captures is None:
             return response
         try:

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from archive import post_counts
 from archive.captures import repair_tail
 from archive.storage import Store
+from crawler.archive_session import opening_error
 from crawler.boards import BOARDS, POLITE_DELAY, SITES, site_of
+from crawler.distributed.archive_session import WorkerStore
 from crawler.distributed.keys import DEFAULT_PREFIX, HEARTBEAT_TTL, RunKeys, connect, worker_name
-from crawler.distributed.pipeline import WorkerStore
 from crawler.distributed_spider import DistributedBoardSpider
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.run import (
@@ -240,12 +241,10 @@ def distributed_settings(options: CrawlOptions, cluster: Cluster, spec: dict, wo
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     middlewares["crawler.distributed.politeness.SharedRateLimit"] = 950  # just before the download
     settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
-    settings.set(
-        "ITEM_PIPELINES",
-        {"crawler.distributed.pipeline.DistributedArchivePipeline": 300},
-        "cmdline",
-    )
     extensions = dict(settings.getdict("EXTENSIONS"))
+    # the worker's own archive session (its WARC file), where the plain crawl has ArchiveSession
+    extensions["crawler.archive_session.ArchiveSession"] = None
+    extensions["crawler.distributed.archive_session.WorkerArchiveSession"] = 50
     extensions["crawler.distributed.membership.WorkerMembership"] = 100
     settings.set("EXTENSIONS", extensions, priority="cmdline")
     return settings
@@ -287,6 +286,8 @@ def _crawl(
         lambda failure: connect(cluster.redis_url).rpush(errors, error_line(failure))
     )
     process.start()
+    if cannot_open := opening_error(crawler):
+        connect(cluster.redis_url).rpush(errors, cannot_open)
     return crawler
 
 

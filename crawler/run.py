@@ -28,6 +28,7 @@ from archive.lifecycle import LedgerRun, ledger_run
 from archive.storage import Store
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNREACHABLE
 from common.run_counts import RUN_COUNTS
+from crawler.archive_session import opening_error
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
@@ -264,14 +265,16 @@ def _crawl(
     )
     started.addErrback(lambda failure: errors.append(error_line(failure)))
     process.start()
+    if cannot_open := opening_error(crawler):
+        errors.insert(0, cannot_open)
     return crawler, errors
 
 
 def error_line(failure, response=None) -> str:
     """A crawl error in one line: its type, message and the URL it came with, if any.
 
-    Also for a crawl that could not start (the archive's WARC file or database refused to open):
-    Scrapy only logs that, so the crawl's Deferred must say it, or the run would end "ok"."""
+    Also for a crawl that could not start: Scrapy only logs that, so the crawl's Deferred must
+    say it, or the run would end "ok" (an archive that cannot open: `opening_error`)."""
     url = getattr(response, "url", "")
     return f"{failure.type.__name__}: {failure.getErrorMessage()} {url}".strip()
 

@@ -50,7 +50,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.capture_middleware.CaptureMiddleware": 540,  # after it: only the response a request ends with
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    # the archive: the spider, the capture middleware and the pipeline get it from the crawler
+    "crawler.archive_session.ArchiveSession": 50,
+}
 
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False

@@ -23,12 +23,13 @@ killed between the two loses nothing, its view page is fetched again by another.
 Each component is a module, along Scrapy's own lines: `keys` (names, meta fields, timings),
 `lua` (the atomic steps on Redis), `scheduler` (SCHEDULER, SCHEDULER_QUEUE_CLASS), `stats`
 (STATS_CLASS), `politeness` (a downloader middleware), `membership` (an extension) and
-`pipeline` (an item pipeline and the worker's store).
+`archive_session` (an extension: the worker's archive session and store).
 
-Of this project it imports: `archive`, `common`, `crawler` (the spider, pipeline and items it
-shares with a one-process crawl).
+Of this project it imports: `archive`, `common`, `crawler` (the spider, archive session and
+items it shares with a one-process crawl).
 """
 
+from crawler.distributed.archive_session import WorkerArchiveSession, WorkerStore
 from crawler.distributed.keys import (
     DEFAULT_PREFIX,
     HEARTBEAT_SECONDS,
@@ -40,7 +41,6 @@ from crawler.distributed.keys import (
     worker_name,
 )
 from crawler.distributed.membership import WorkerMembership
-from crawler.distributed.pipeline import DistributedArchivePipeline, WorkerStore
 from crawler.distributed.politeness import SharedRateLimit
 from crawler.distributed.scheduler import DistributedScheduler, ReliableQueue
 from crawler.distributed.stats import SHARED_STATS, SharedStatsCollector
@@ -52,12 +52,12 @@ __all__ = [
     "HOLD",
     "SHARED_STATS",
     "TASK",
-    "DistributedArchivePipeline",
     "DistributedScheduler",
     "ReliableQueue",
     "RunKeys",
     "SharedRateLimit",
     "SharedStatsCollector",
+    "WorkerArchiveSession",
     "WorkerMembership",
     "WorkerStore",
     "connect",

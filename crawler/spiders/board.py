@@ -21,6 +21,7 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
+from crawler.archive_session import ArchiveSession, fault_line, page_fault
 from crawler.boards import BOARDS, Board
 from crawler.capture_middleware import CAPTURE_ID, CaptureFailed
 from crawler.items import FetchedFile, FetchedPost, ListingPage, ParsedPost
@@ -37,7 +38,7 @@ from crawler.parsing import (
     parse_view,
     truncated,
 )
-from crawler.pipelines import ArchivePipeline, fault_line, page_fault, tally
+from crawler.pipelines import tally
 
 MODES = ("incremental", "full", "verify")
 RECORD_COUNT = {"incremental": 10, "full": 100}
@@ -117,10 +118,10 @@ class BoardSpider(scrapy.Spider):
         return self.base_url
 
     @property
-    def archive(self) -> ArchivePipeline:
-        pipeline = self.crawler.get_item_pipeline(ArchivePipeline)
-        assert pipeline is not None  # crawler/settings.py enables it for every crawl
-        return pipeline
+    def archive(self) -> ArchiveSession:
+        archive = self.crawler.get_extension(ArchiveSession)
+        assert archive is not None  # crawler/settings.py enables it for every crawl
+        return archive
 
     async def start(self):
         for board in self.boards:
@@ -372,7 +373,9 @@ class BoardSpider(scrapy.Spider):
             # taken for a change; the next run fetches it again.
             self._file_failure(pending, url, why)
         else:
-            sha256, location = self.archive.store.put_file(response.body)
+            store = self.archive.store
+            assert store is not None  # a crawl's settings name it (crawler.run.crawl_settings)
+            sha256, location = store.put_file(response.body)
             media_type = content_type.split(";")[0].strip() or None
             pending.files[url] = FetchedFile(url, sha256, len(response.body), media_type, location)
             tally(self.crawler.stats, pending.post.board_id, "files")

@@ -176,6 +176,20 @@ def test_three_workers_archive_what_one_process_does(tmp_path, two_sites, pg_url
     assert runs == [("ok", 3 * POSTS)]
 
 
+def test_a_crawl_whose_archive_cannot_open_fails_with_why(tmp_path, two_sites, redis_prefix):
+    """The coordinator's archive session cannot open its WARC file (the store's `warc` is a
+    file): Scrapy only logs that, so the run must say it — failed, exit 1, nothing fetched."""
+    _, prefix = redis_prefix
+    store = tmp_path / "distributed.store"
+    store.mkdir()
+    (store / "warc").write_text("")
+    db = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    code, summary, err = finish(coordinator(two_sites, db, prefix, "--delay", "0"))
+    assert (code, summary["status"], summary["requests"]) == (1, "failed", 0), err[-3000:]
+    (stats,) = rows(db, "SELECT stats FROM crawl_runs")[0]
+    assert json.loads(stats)["message"].startswith("FileExistsError: [Errno 17] File exists: ")
+
+
 def test_workers_send_the_coordinators_user_agent(two_sites, pg_url, redis_prefix):
     """--user-agent is the run's, not each process's: a worker's requests say it too."""
     _, prefix = redis_prefix

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from archive import upgrade
 from archive.models import Attachment, Post, PostVersion
+from crawler.archive_session import ArchiveSession
 from crawler.items import FetchedPost, ParsedPost
 from crawler.pipelines import ArchivePipeline
 from crawler.spiders.board import BoardSpider, _PendingPost
@@ -33,16 +34,21 @@ NOTICE = "BD_0000000022"
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, monkeypatch):
+def archive(tmp_path: Path, monkeypatch):
     db_url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
     upgrade(db_url)
     settings = {"SIJEONG_DB_URL": db_url, "SIJEONG_STORE": str(tmp_path / "store")}
-    pipeline = ArchivePipeline(get_crawler(BoardSpider, settings))
-    pipeline.open_spider()
-    # The spider reaches the pipeline through the running engine's registry; there is none here.
-    monkeypatch.setattr(BoardSpider, "archive", pipeline)
-    yield pipeline
-    pipeline.close_spider()
+    archive = ArchiveSession(get_crawler(BoardSpider, settings))
+    archive.open()
+    # The spider reaches the archive through its crawler's extensions; this one is built here.
+    monkeypatch.setattr(BoardSpider, "archive", archive)
+    yield archive
+    archive.close()
+
+
+@pytest.fixture
+def pipeline(archive: ArchiveSession) -> ArchivePipeline:
+    return ArchivePipeline(archive.crawler, archive)
 
 
 def declaring(size: str | None) -> ParsedPost:
@@ -67,12 +73,14 @@ def download(post: ParsedPost, size: int) -> tuple[BoardSpider, list]:
     return spider, list(spider.on_file(response, pending=pending, url=url))
 
 
-def archived(pipeline) -> list[tuple]:
+def archived(archive) -> list[tuple]:
     query = select(Attachment.declared_size, Attachment.size, Attachment.sha256)
-    return [tuple(row) for row in pipeline.session.execute(query)]
+    return [tuple(row) for row in archive.session.execute(query)]
 
 
-def test_a_file_of_another_size_than_declared_is_its_failure_and_the_post_is_kept(pipeline):
+def test_a_file_of_another_size_than_declared_is_its_failure_and_the_post_is_kept(
+    archive, pipeline
+):
     post = declaring("238KB")
     spider, (fetched,) = download(post, 240_000)
     assert isinstance(fetched, FetchedPost)
@@ -86,11 +94,11 @@ def test_a_file_of_another_size_than_declared_is_its_failure_and_the_post_is_kep
     ]
     assert spider.crawler.stats.get_value(f"sijeong/{NOTICE}/files_failed") == 1
     assert spider.crawler.stats.get_value(f"sijeong/{NOTICE}/files") is None
-    assert list(pipeline.store.files_dir.rglob("*")) == []  # not kept
+    assert list(archive.store.files_dir.rglob("*")) == []  # not kept
 
     pipeline.process_item(fetched)
-    assert archived(pipeline) == [("238KB", None, None)]
-    stored = pipeline.session.scalars(select(Post)).one()
+    assert archived(archive) == [("238KB", None, None)]
+    stored = archive.session.scalars(select(Post)).one()
     assert (stored.status, stored.listing_pending) == ("live", True)  # the next run retries
 
 
@@ -106,29 +114,31 @@ def test_a_file_of_another_size_than_declared_is_its_failure_and_the_post_is_kep
         ("238", 240_000),  # no unit: not compared
     ],
 )
-def test_a_file_of_the_declared_size_or_of_none_readable_is_kept(pipeline, declared, size):
+def test_a_file_of_the_declared_size_or_of_none_readable_is_kept(archive, pipeline, declared, size):
     post = declaring(declared)
     spider, (fetched,) = download(post, size)
     assert spider.failures == []
     assert fetched.files_failed is False
     assert [(f.url, f.size) for f in fetched.files] == [(post.attachments[0].url, size)]
     pipeline.process_item(fetched)
-    ((kept_declared, kept_size, sha256),) = archived(pipeline)
+    ((kept_declared, kept_size, sha256),) = archived(archive)
     assert (kept_declared, kept_size) == (declared, size) and sha256 == fetched.files[0].sha256
-    assert pipeline.session.scalars(select(Post.listing_pending)).one() is False
+    assert archive.session.scalars(select(Post.listing_pending)).one() is False
 
 
-def test_the_next_run_that_gets_the_declared_size_fills_the_file_in_without_a_version(pipeline):
+def test_the_next_run_that_gets_the_declared_size_fills_the_file_in_without_a_version(
+    archive, pipeline
+):
     spider, (lying,) = download(declaring("9238KB"), 243_000)
     assert lying.files_failed
     pipeline.process_item(lying)
     spider, (honest,) = download(declaring("238KB"), 243_000)
     assert not honest.files_failed
     pipeline.process_item(honest)
-    ((declared, size, sha256),) = archived(pipeline)
+    ((declared, size, sha256),) = archived(archive)
     assert (declared, size) == ("238KB", 243_000) and sha256 == honest.files[0].sha256
-    assert pipeline.session.scalars(select(PostVersion.version)).all() == [1]
-    assert pipeline.session.scalars(select(Post.listing_pending)).one() is False
+    assert archive.session.scalars(select(PostVersion.version)).all() == [1]
+    assert archive.session.scalars(select(Post.listing_pending)).one() is False
 
 
 # -- over HTTP: the replica's `filesize` fault, a real crawl, a real archive ------------------

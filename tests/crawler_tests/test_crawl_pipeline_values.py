@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from archive import upgrade
 from archive.models import Post
+from crawler.archive_session import ArchiveSession
 from crawler.items import FetchedPost
 from crawler.pipelines import ArchivePipeline
 from crawler.spiders.board import BoardSpider
@@ -21,13 +22,15 @@ def test_a_view_count_past_bigint_is_dropped_and_the_next_post_stored(db_url):
     """Found by an attacker: 2^63 views raised OverflowError (SQLite) out of the pipeline, and
     the run stopped, exit 1. (The parsers refuse such a count first; this is the backstop.)"""
     upgrade(db_url)
-    pipeline = ArchivePipeline(get_crawler(BoardSpider, {"SIJEONG_DB_URL": db_url}))
-    pipeline.open_spider()
+    crawler = get_crawler(BoardSpider, {"SIJEONG_DB_URL": db_url})
+    archive = ArchiveSession(crawler)
+    archive.open()
+    pipeline = ArchivePipeline(crawler, archive)
     try:
         with pytest.raises(DropItem, match=r"^cannot store it: (OverflowError|DataError): "):
             pipeline.process_item(FetchedPost(make_post(16222, view_count=2**63)))
         pipeline.process_item(FetchedPost(make_post(16223, view_count=2**63 - 1)))
-        stored = pipeline.session.execute(select(Post.seq, Post.view_count)).all()
+        stored = archive.session.execute(select(Post.seq, Post.view_count)).all()
         assert [tuple(row) for row in stored] == [(16223, 2**63 - 1)]
     finally:
-        pipeline.close_spider()
+        archive.close()
