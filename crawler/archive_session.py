@@ -161,7 +161,8 @@ class ArchiveSession:
         return pending_posts(self._session, [board_id])[board_id]
 
     def missing(self, board_id: str, seq: int) -> MissingOutcome:
-        """An unlisted post's page said "no such post": "deleted", "counted" or "ignored"."""
+        """A re-checked post's page said "no such post" (`record_missing`): "deleted", "counted",
+        "vanishing" (of a post still held as live) or "ignored"."""
         if self.run_id is None:
             return "ignored"
         return record_missing(

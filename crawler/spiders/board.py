@@ -128,8 +128,10 @@ class BoardSpider(scrapy.Spider):
             if self.mode == "verify":
                 unlisted = set(self.archive.unlisted(board.board_id))
                 seqs = set(self.verify.get(board.board_id, [])) | unlisted
+                # Every one is a re-check: a live post whose page says "no such post" is
+                # vanishing (counted towards its deletion), never a failed page (issue 22).
                 for seq in sorted(seqs, reverse=True):
-                    yield self._view_request(board, seq, listed=False, recheck=seq in unlisted)
+                    yield self._view_request(board, seq, listed=False, recheck=True)
             else:
                 yield self._list_request(board, 1)
         self.rechecked = self.mode == "verify"
@@ -203,8 +205,9 @@ class BoardSpider(scrapy.Spider):
         listed: bool = True,
         recheck: bool = False,
     ) -> scrapy.Request:
-        """A view page. `listed`: a list page shows the post; `recheck`: the post is unlisted
-        and this fetch is one of the checks that confirm its deletion."""
+        """A view page. `listed`: a list page shows the post; `recheck`: no list was read for
+        it (an unlisted post, a verify's target), so its "no such post" counts towards its
+        deletion (`ArchiveSession.missing`)."""
         self.viewed[board.board_id].add(seq)
         return scrapy.Request(
             url or board.view_url(seq, self.base_url),
@@ -427,11 +430,12 @@ class BoardSpider(scrapy.Spider):
     # -- deletions ---------------------------------------------------------------------------
 
     def _missing(self, board_id: str, seq: int) -> None:
-        """An unlisted post's page said it does not exist: one more confirmation of deletion."""
+        """A re-checked post's page said it does not exist: one more confirmation of deletion
+        (of a post still held as live: it is vanishing)."""
         outcome = self.archive.missing(board_id, seq)
         if outcome == "deleted":
             tally(self.crawler.stats, board_id, "deleted")
-        elif outcome == "counted":
+        elif outcome in ("counted", "vanishing"):
             tally(self.crawler.stats, board_id, "missing")
 
     def _parsed(self, parse, response):
