@@ -240,19 +240,13 @@ def _crawl(
     crawler.signals.connect(on_error, signal=signals.item_error)
     if on_progress is not None:
 
-        def on_response(**_):
-            stats = crawler.stats.get_stats()
-            counts = {kind: 0 for kind in ("listed", "new", "changed", "failed")}
-            for key, value in stats.items():
-                kind = key.rsplit("/", 1)[-1]
-                if key.startswith("sijeong/") and kind in counts:
-                    counts[kind] += value
-            pages = stats.get("response_received_count", 0)
-            on_progress(
-                f"{pages} pages fetched, " + ", ".join(f"{v} {k}" for k, v in counts.items())
-            )
+        def on_event(**_):
+            on_progress(progress_text(crawler.stats.get_stats(), options.boards))
 
-        crawler.signals.connect(on_response, signal=signals.response_received)
+        # As responses come and as posts are stored, and once more when the spider closes: the
+        # last line then says what the summary says.
+        for signal in PROGRESS_SIGNALS:
+            crawler.signals.connect(on_event, signal=signal)
     started = process.crawl(
         crawler,
         boards=list(options.boards),
@@ -325,6 +319,24 @@ def counted(
         refused=list(refused),
         warc=warc,
     )
+
+
+PROGRESS_SIGNALS = (
+    signals.response_received,
+    signals.item_scraped,
+    signals.item_dropped,
+    signals.spider_closed,
+)
+PROGRESS_COUNTS = ("listed", "new", "changed", "failed")
+
+
+def progress_text(stats: Mapping[str, Any], boards: Sequence[str]) -> str:
+    """A crawl's live progress line, counted from its stats as its summary counts them
+    (`counted`): requests made, then the boards' listed, new, changed and failed."""
+    per_board = board_counts(stats, boards)
+    totals = {kind: sum(counts[kind] for counts in per_board.values()) for kind in PROGRESS_COUNTS}
+    requests = int(stats.get("downloader/request_count", 0))
+    return f"{requests} requests, " + ", ".join(f"{n} {kind}" for kind, n in totals.items())
 
 
 def board_counts(stats: Mapping[str, Any], boards: Sequence[str]) -> dict[str, dict[str, int]]:
