@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -64,6 +65,15 @@ def crawl(
     lines = done.stdout.strip().splitlines()
     summary = json.loads(lines[-1]) if lines and json_line else {}
     return Crawl(done.returncode, summary, done.stdout, done.stderr)
+
+
+def copy_archive(db: Path, to: Path) -> Path:
+    """A copy of the SQLite archive `db` and its store, as `to` (its folder is made): for one
+    test to change, while a module's crawled archive stays as it was crawled."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(db, to)
+    shutil.copytree(db.with_suffix(".store"), to.with_suffix(".store"))
+    return to
 
 
 def query(db: Path, sql: str, **params) -> list[tuple]:

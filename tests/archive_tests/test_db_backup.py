@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import HANG_SECONDS
-from crawl_support import ROOT, crawl, query
+from crawl_support import ROOT, copy_archive, crawl, query
 
 from replica import ReplicaServer, ReplicaState
 from sijeong.cli import cli
@@ -52,11 +52,7 @@ def crawled(tmp_path_factory) -> Path:
 @pytest.fixture
 def archive(crawled, tmp_path) -> Path:
     """A copy of the crawled archive for one test to change."""
-    db = tmp_path / "source" / "archive.sqlite3"
-    db.parent.mkdir()
-    shutil.copy(crawled, db)
-    shutil.copytree(crawled.with_suffix(".store"), db.with_suffix(".store"))
-    return db
+    return copy_archive(crawled, tmp_path / "source" / "archive.sqlite3")
 
 
 def test_a_backup_is_a_checked_copy_of_the_archive_and_its_store(crawled, tmp_path):

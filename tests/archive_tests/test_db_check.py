@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import HANG_SECONDS
-from crawl_support import ROOT, crawl, query
+from crawl_support import ROOT, copy_archive, crawl, query
 from sqlalchemy import create_engine, text
 from warcio.archiveiterator import ArchiveIterator
 
@@ -46,10 +45,7 @@ def crawled(tmp_path_factory) -> Path:
 @pytest.fixture
 def archive(crawled, tmp_path) -> Path:
     """A copy of the crawled archive (database and store) for one test to damage."""
-    db = tmp_path / "archive.sqlite3"
-    shutil.copy(crawled, db)
-    shutil.copytree(crawled.with_suffix(".store"), db.with_suffix(".store"))
-    return db
+    return copy_archive(crawled, tmp_path / "archive.sqlite3")
 
 
 def check(db: str | Path, *args: str):

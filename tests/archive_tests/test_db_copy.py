@@ -6,14 +6,13 @@ midway keeps nothing and reports no success.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from crawl_support import NOTICE, crawl, query
+from crawl_support import NOTICE, copy_archive, crawl, query
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -85,11 +84,7 @@ def crawled(tmp_path_factory) -> Path:
 @pytest.fixture
 def source(crawled, tmp_path) -> Path:
     """A copy of the crawled archive for one test to change."""
-    db = tmp_path / "source" / "archive.sqlite3"
-    db.parent.mkdir()
-    shutil.copy(crawled, db)
-    shutil.copytree(crawled.with_suffix(".store"), db.with_suffix(".store"))
-    return db
+    return copy_archive(crawled, tmp_path / "source" / "archive.sqlite3")
 
 
 def show_all(url: str, refs: list[str]) -> dict[str, dict]:
