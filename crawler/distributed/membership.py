@@ -1,7 +1,8 @@
 """A worker's membership of the crawl: heartbeat, end-of-crawl report, drift, engine polling.
 
 Two of Scrapy's private attributes are used here, because no documented hook gives the same
-moment; checked against Scrapy 2.19.0 (the `distributed` extra pins `scrapy>=2.19,<2.20`):
+moment; checked against Scrapy 2.19.0 (the `distributed` extra pins `scrapy>=2.19,<2.20`, and a
+Scrapy without them stops the worker when it is built: `missing_scrapy_hooks`):
 
 - `engine.scraper.slot.finish_response(result, request)`: a request is finished when the scraper
   is done with it — every request its callback (or errback) yielded scheduled, every item it
@@ -23,6 +24,7 @@ moment; checked against Scrapy 2.19.0 (the `distributed` extra pins `scrapy>=2.1
 
 from __future__ import annotations
 
+import inspect
 import json
 
 from scrapy import signals
@@ -33,6 +35,21 @@ from crawler.distributed import lua
 from crawler.distributed.keys import HEARTBEAT_SECONDS, HEARTBEAT_TTL, RunKeys, connect
 from crawler.run import error_line
 
+CHECKED = "scrapy>=2.19,<2.20"  # the versions these private hooks were checked against
+
+
+def missing_scrapy_hooks() -> list[str]:
+    """The private Scrapy attributes this module uses that the installed Scrapy lacks."""
+    from scrapy.core import engine, scraper
+
+    missing = []
+    if not callable(getattr(getattr(scraper, "Slot", None), "finish_response", None)):
+        missing.append("scrapy.core.scraper.Slot.finish_response")
+    slot = getattr(engine, "_Slot", None)
+    if slot is None or "nextcall" not in inspect.signature(slot).parameters:
+        missing.append("scrapy.core.engine._Slot (its nextcall)")
+    return missing
+
 
 class WorkerMembership:
     """Extension: the worker's heartbeat, its counts and failures at the end, drift seen by any
@@ -42,6 +59,13 @@ class WorkerMembership:
         settings = crawler.settings
         if not settings.get("SIJEONG_WORKER"):
             raise NotConfigured
+        if missing := missing_scrapy_hooks():
+            # Here, while Scrapy builds its components, an exception stops the worker at once;
+            # in `opened` (a signal handler) Scrapy would only log it.
+            raise RuntimeError(
+                f"this Scrapy lacks {', '.join(missing)}, which the distributed crawl uses "
+                f"(crawler/distributed/membership.py); install {CHECKED}"
+            )
         self.crawler = crawler
         self.server = connect(settings["REDIS_URL"])
         self.keys = RunKeys.from_settings(settings)
