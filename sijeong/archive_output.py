@@ -32,9 +32,17 @@ if TYPE_CHECKING:  # the archive (SQLAlchemy) is imported by the commands that r
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A reader that left (`| head -1`) is the CLI's to handle (`sijeong.cli`: exit 0); rich
+        would exit 1 here."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console() -> Console:
     """A console on the current stdout: coloured on a terminal; plain and unsqueezed when piped."""
-    out = Console(highlight=False)
+    out = _Console(highlight=False)
     if not out.is_terminal:
         out.width = PIPED_WIDTH
     return out
