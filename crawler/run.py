@@ -7,6 +7,7 @@ is a fresh process each time (the scheduler starts it as a subprocess).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import socket
@@ -27,6 +28,7 @@ from archive.lifecycle import LedgerRun, ledger_run
 from archive.storage import Store
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNREACHABLE
 from common.run_counts import RUN_COUNTS
+from common.seoul import SEOUL, SeoulFormatter
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
@@ -94,8 +96,28 @@ class CrawlResult:
 
 
 def holder_description(mode: str, at: datetime) -> str:
+    """Who holds the crawl lock, as a second crawl's message shows it (its start in KST)."""
     host = socket.gethostname()
-    return f"pid {os.getpid()} on {host}, crawl --mode {mode} since {at:%Y-%m-%d %H:%M:%S %Z}"
+    return f"pid {os.getpid()} on {host}, crawl --mode {mode} since {seoul_time(at)}"
+
+
+def seoul_time(at: datetime) -> str:
+    return f"{at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S} KST"
+
+
+def crawl_process(settings: Settings) -> CrawlerProcess:
+    """A CrawlerProcess whose log lines (stderr, LOG_LEVEL and up, LOG_FORMAT) give their time
+    in KST, as every other time on screen. Scrapy's own root handler writes the machine's local
+    time with no zone (UTC on a server) and is rebuilt from the settings when the crawl starts,
+    so it is not installed; this one is in its place."""
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(settings)
+    handler = logging.StreamHandler()
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    handler.setFormatter(SeoulFormatter(settings.get("LOG_FORMAT")))
+    logging.root.setLevel(logging.NOTSET)  # as Scrapy's: the handler's level decides
+    logging.root.addHandler(handler)
+    return process
 
 
 def run_crawl(
@@ -217,7 +239,7 @@ def _crawl(
     on_progress: Callable[[str], None] | None,
 ) -> tuple[Crawler, list[str]]:
     settings = crawl_settings(options, run_id)
-    process = CrawlerProcess(settings)
+    process = crawl_process(settings)
     crawler = process.create_crawler(BoardSpider)
     errors: list[str] = []
 
