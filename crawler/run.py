@@ -22,6 +22,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.orm import Session
+from twisted.internet.task import LoopingCall
 
 from archive import post_counts, undeleted_posts
 from archive.lifecycle import LedgerRun, ledger_run
@@ -33,6 +34,10 @@ from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
 
+log = logging.getLogger(__name__)
+# How often a running crawl writes its counts so far to the ledger, for `sijeong runs` (an
+# UPDATE of one row, beside the pipeline's write of every post).
+LIVE_COUNTS_SECONDS = 5.0
 VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this many nights
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
@@ -143,7 +148,7 @@ def run_crawl(
         with Session(run.engine) as session:
             targets = tonight(session, options, started_at)
             known = post_counts(session, options.boards)
-        crawler, errors = _crawl(options, run.run_id, targets, known, on_progress)
+        crawler, errors = _crawl(options, run.run_id, targets, known, on_progress, run.progress)
         result = _outcome(options, run.run_id, crawler, errors)
         result.repaired = {k: v for k, v in run.repaired.items() if v}
         result.seconds = (datetime.now(UTC) - started_at).total_seconds()
@@ -237,10 +242,13 @@ def _crawl(
     targets: dict[str, list[int]],
     known: dict[str, int],
     on_progress: Callable[[str], None] | None,
+    on_counts: Callable[..., None] | None = None,
 ) -> tuple[Crawler, list[str]]:
     settings = crawl_settings(options, run_id)
     process = crawl_process(settings)
     crawler = process.create_crawler(BoardSpider)
+    if on_counts is not None:
+        live_counts(crawler, options.boards, on_counts)
     errors: list[str] = []
 
     def on_error(failure, response=None, spider=None, **_):
@@ -276,6 +284,44 @@ def _crawl(
     started.addErrback(lambda failure: errors.append(error_line(failure)))
     process.start()
     return crawler, errors
+
+
+def live_counts(
+    crawler: Crawler,
+    boards: Sequence[str],
+    write: Callable[..., None],
+    every: float = LIVE_COUNTS_SECONDS,
+) -> None:
+    """Have `write(requests=…, new=…, …)` (LedgerRun.progress) called with the crawl's counts
+    so far every `every` seconds while the crawl runs (a timer, so a crawl waiting on a slow
+    page still says what it has done); `finish` writes the final ones."""
+
+    def counts() -> None:
+        stats = crawler.stats.get_stats()
+        per_board = board_counts(stats, boards)
+        try:
+            write(
+                requests=int(stats.get("downloader/request_count", 0)),
+                **{kind: sum(c[kind] for c in per_board.values()) for kind in RUN_COUNTS},
+            )
+        except Exception as exc:  # the crawl goes on; the next tick or `finish` writes them
+            log.warning("the ledger's live counts were not written: %r", exc)
+
+    timers: list[LoopingCall] = []
+
+    def start(**_: Any) -> None:
+        # made here, not before: a LoopingCall takes the reactor, and the crawl installs it
+        timers.append(LoopingCall(counts))
+        timers[0].start(every, now=False)
+
+    def stop(**_: Any) -> None:
+        for timer in timers:
+            if timer.running:
+                timer.stop()
+
+    # weak=False: the dispatcher holds receivers weakly, and nothing else holds these
+    crawler.signals.connect(start, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(stop, signal=signals.spider_closed, weak=False)
 
 
 def error_line(failure, response=None) -> str:
