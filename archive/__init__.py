@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         finish_run,
         last_started,
         previous_successes,
+        record_progress,
         start_run,
     )
     from archive.schema import check_schema
@@ -80,6 +81,7 @@ __all__ = [
     "parse_query",
     "post_counts",
     "previous_successes",
+    "record_progress",
     "reindex",
     "search",
     "start_run",
@@ -125,6 +127,7 @@ _HOME = {
     "finish_run": "archive.runs",
     "last_started": "archive.runs",
     "previous_successes": "archive.runs",
+    "record_progress": "archive.runs",
     "start_run": "archive.runs",
     "reindex": "archive.search_index",
 }

@@ -29,7 +29,7 @@ from archive.captures import recover_interrupted
 from archive.db import make_engine
 from archive.lock import crawl_lock
 from archive.migrate import upgrade
-from archive.runs import finish_run, start_run
+from archive.runs import finish_run, record_progress, start_run
 from archive.storage import Store
 from common.exit_codes import EXIT_FAILED
 
@@ -47,6 +47,12 @@ class LedgerRun:
     repaired: dict[int, int]  # bytes cut from the WARC files of runs found interrupted, by run
     context: dict[str, Any] = field(default_factory=dict)  # stats kept however the run ends
     finished: bool = False
+
+    def progress(self, *, requests: int, **counts: int) -> None:
+        """Write the counts so far of the run, still running, to the ledger (`sijeong runs`
+        shows them); `finish` writes the final ones."""
+        with Session(self.engine) as session:
+            record_progress(session, self.run_id, requests=requests, **counts)
 
     def finish(
         self,

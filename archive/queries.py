@@ -15,9 +15,18 @@ from archive.models import ChangeEvent, CrawlRun, Post, PostVersion, ViewCount
 from archive.refs import parse_ref
 from archive.seam import VERSION_FIELDS, version_values
 from archive.timezone import end_of_day, seoul_iso, start_of_day
-from archive.views import ChangeEntry, History, PostView, VersionDiff, VersionEntry, ViewCountEntry
+from archive.views import (
+    ChangeEntry,
+    EventEntry,
+    History,
+    PostView,
+    VersionDiff,
+    VersionEntry,
+    ViewCountEntry,
+)
 from safehtml import sanitise
 
+VERSION_KINDS = ("new", "changed")  # the events that made a version; the others are a status
 STATUS_AFTER = {"new": "live", "restored": "live", "unlisted": "unlisted", "deleted": "deleted"}
 
 
@@ -88,14 +97,14 @@ def show(session: Session, ref: str, *, as_of: date | datetime | None = None) ->
 
 
 def history(session: Session, ref: str) -> History:
-    """Every version of a post with the fields each changed, and its view-count series."""
+    """Every version of a post with the fields each changed (and, for files, which files), the
+    post's status events between them, and its view-count series."""
     post = find(session, ref)
     versions = _versions(session, post)
     entries = []
-    previous: dict[str, Any] | None = None
+    previous: PostVersion | None = None
     for version in versions:
-        fields = _fields(version)
-        changed = [] if previous is None else _changed(previous, fields)
+        changed = [] if previous is None else _changed(_fields(previous), _fields(version))
         entries.append(
             VersionEntry(
                 version.version,
@@ -104,9 +113,20 @@ def history(session: Session, ref: str) -> History:
                 changed,
                 version.title,
                 version.run_id,
+                files=_files(version),
+                changed_files=(
+                    _changed_files(previous, version)
+                    if previous is not None and "files" in changed
+                    else []
+                ),
             )
         )
-        previous = fields
+        previous = version
+    events = session.execute(
+        select(ChangeEvent.kind, ChangeEvent.at, ChangeEvent.run_id, ChangeEvent.version)
+        .where(ChangeEvent.post_id == post.id, ChangeEvent.kind.not_in(VERSION_KINDS))
+        .order_by(ChangeEvent.at, ChangeEvent.id)
+    )
     counts = session.execute(
         select(ViewCount.observed_at, ViewCount.count)
         .where(ViewCount.post_id == post.id)
@@ -118,6 +138,7 @@ def history(session: Session, ref: str) -> History:
         post.title,
         entries,
         [ViewCountEntry(at, count) for at, count in counts],
+        [EventEntry(kind, at, run_id, version) for kind, at, run_id, version in events],
     )
 
 
@@ -150,9 +171,19 @@ def diff(
 
 
 def changes(
-    session: Session, *, since: date | datetime | None = None, run_id: int | None = None
+    session: Session,
+    *,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    run_id: int | None = None,
+    kinds: Sequence[str] | None = None,
+    board_id: str | None = None,
+    ref: str | None = None,
+    limit: int | None = None,
 ) -> list[ChangeEntry]:
-    """Every change event, oldest first; only those at or after `since`, or of run `run_id`."""
+    """Change events, oldest first: every one, or those at or after `since`, at or before
+    `until` (a day: to its end in Seoul), of run `run_id`, of these `kinds`, on board
+    `board_id`, of the post `ref` names; with `limit`, only the latest `limit` of them."""
     query = (
         select(ChangeEvent, Post.board_id, Post.seq, func.coalesce(PostVersion.title, Post.title))
         .join(Post, ChangeEvent.post_id == Post.id)
@@ -160,20 +191,31 @@ def changes(
             PostVersion,
             and_(PostVersion.post_id == Post.id, PostVersion.version == ChangeEvent.version),
         )
-        .order_by(ChangeEvent.at, ChangeEvent.id)
+        .order_by(ChangeEvent.at.desc(), ChangeEvent.id.desc())
     )
     if since is not None:
         query = query.where(
             ChangeEvent.at >= (since if isinstance(since, datetime) else start_of_day(since))
         )
+    if until is not None:
+        query = query.where(_until(ChangeEvent.at, until))
     if run_id is not None:
         if session.get(CrawlRun, run_id) is None:
             raise NotFound(f"no run {run_id} in the ledger")
         query = query.where(ChangeEvent.run_id == run_id)
-    return [
-        ChangeEntry(event.kind, board_id, seq, title, event.run_id, event.at, event.version)
-        for event, board_id, seq, title in session.execute(query)
+    if kinds is not None:
+        query = query.where(ChangeEvent.kind.in_(kinds))
+    if board_id is not None:
+        query = query.where(Post.board_id == board_id)
+    if ref is not None:
+        query = query.where(ChangeEvent.post_id == find(session, ref).id)
+    if limit is not None:
+        query = query.limit(limit)
+    entries = [
+        ChangeEntry(event.kind, board, seq, title, event.run_id, event.at, event.version)
+        for event, board, seq, title in session.execute(query)
     ]
+    return entries[::-1]
 
 
 def runs(session: Session, *, limit: int | None = None) -> list[CrawlRun]:
@@ -200,15 +242,52 @@ def _fields(version: PostVersion) -> dict[str, Any]:
     fields["attachments"] = _attachments(version)
     fields["images"] = [{"url": i["url"], "caption": i["caption"]} for i in version.images]
     fields["files"] = version.files_hash
+    fields["digests"] = _digests(version)
     return fields
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """The fields that differ; "files" when the bytes of a file differ (both being known)."""
     changed = [f for f in VERSION_FIELDS if after[f] != before[f]]
-    if before["files"] and after["files"] and before["files"] != after["files"]:
+    whole = before["files"] and after["files"] and before["files"] != after["files"]
+    if whole or _replaced(before["digests"], after["digests"]):
         changed.append("files")
     return changed
+
+
+def _replaced(before: dict[str, str], after: dict[str, str]) -> bool:
+    """Whether a file at the same URL has other bytes, both digests known. Not only the
+    versions' files_hash: that is None while any one file is unknown (a photo that did not
+    come), and a replaced attachment beside it made a version that showed no change."""
+    return any(before.get(url, digest) != digest for url, digest in after.items())
+
+
+def _digests(version: PostVersion) -> dict[str, str]:
+    """url → sha256 of the version's files whose bytes are known."""
+    known = {a.url: a.sha256 for a in version.attachments if a.sha256}
+    known.update({i["url"]: i["sha256"] for i in version.images if i.get("sha256")})
+    return known
+
+
+def _files(version: PostVersion) -> list[dict[str, str | None]]:
+    """The version's files, attachments then photos: name (a photo's caption or URL) and
+    sha256 (None while unknown)."""
+    return [{"name": name, "sha256": digest} for name, _, digest in _named_files(version)]
+
+
+def _changed_files(before: PostVersion, after: PostVersion) -> list[dict[str, str | None]]:
+    """`after`'s files whose known bytes are new: not `before`'s at the same URL."""
+    old = _digests(before)
+    return [
+        {"name": name, "sha256": digest}
+        for name, url, digest in _named_files(after)
+        if digest is not None and old.get(url) != digest
+    ]
+
+
+def _named_files(version: PostVersion) -> list[tuple[str, str, str | None]]:
+    named = [(a.name, a.url, a.sha256) for a in version.attachments]
+    return named + [(i["caption"] or i["url"], i["url"], i.get("sha256")) for i in version.images]
 
 
 def _document(version: PostVersion) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from archive.db import write_transaction
 from archive.errors import NotFound
 from archive.models import CrawlRun
+from common.run_counts import RUN_COUNTS
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
@@ -85,6 +86,22 @@ def finish_run(
         run.unlisted, run.deleted, run.restored = unlisted, deleted, restored
         run.failed, run.errors = failed, errors
         run.stats = dict(stats or {})
+
+
+def record_progress(session: Session, run_id: int, *, requests: int, **counts: int) -> bool:
+    """A running run's counts so far (`counts`: RUN_COUNTS names), so that `sijeong runs` shows
+    them before it ends; whether the run was still running (a closed run keeps its own)."""
+    unknown = set(counts) - set(RUN_COUNTS)
+    if unknown:
+        raise ValueError(f"not counts of a run: {sorted(unknown)}")
+    with write_transaction(session):
+        run = session.get(CrawlRun, run_id)
+        if run is None or run.status != RUNNING:
+            return False
+        run.requests = requests
+        for name, value in counts.items():
+            setattr(run, name, value)
+    return True
 
 
 def find_run(session: Session, run_id: int) -> CrawlRun | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +60,10 @@ class VersionEntry:
     changed: list[str]  # fields that differ from the previous version; [] for the first
     title: str
     run_id: int | None
+    # the version's files, attachments then photos: [{name, sha256}] (sha256 None while unknown)
+    files: list[dict[str, str | None]] = field(default_factory=list)
+    # with "files" in `changed`: the files whose bytes differ from the previous version's
+    changed_files: list[dict[str, str | None]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         # not every field: the keys README documents for `history --format json`; `title` and
@@ -69,6 +73,7 @@ class VersionEntry:
             "captured_at": seoul_iso(self.captured_at),
             "content_hash": self.content_hash,
             "changed": self.changed,
+            "files": self.files,
         }
 
 
@@ -82,22 +87,54 @@ class ViewCountEntry:
 
 
 @dataclass(frozen=True)
+class EventEntry:
+    """A change of a post's status (unlisted, deleted, restored, …): not a version."""
+
+    kind: str
+    at: datetime
+    run_id: int | None
+    version: int | None  # the version the post had then
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "at": seoul_iso(self.at),
+            "run_id": self.run_id,
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True)
 class History:
-    """A post's versions and its view-count series, oldest first (`history`)."""
+    """A post's versions, its status events and its view-count series, oldest first
+    (`history`)."""
 
     board_id: str
     seq: int
     title: str
     versions: list[VersionEntry]
     view_counts: list[ViewCountEntry]
+    events: list[EventEntry] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         # the keys README documents: board_id, seq and title head the table; the caller named
         # the post
         return {
             "versions": [v.to_json() for v in self.versions],
+            "events": [e.to_json() for e in self.events],
             "view_counts": [v.to_json() for v in self.view_counts],
         }
+
+    def timeline(self) -> list[VersionEntry | EventEntry]:
+        """The versions and the status events in time order (a version before an event of
+        the same instant: the run stored the post, then found it unlisted)."""
+        return sorted(
+            [*self.versions, *self.events],
+            key=lambda e: (
+                e.captured_at if isinstance(e, VersionEntry) else e.at,
+                isinstance(e, EventEntry),
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,6 +171,24 @@ class ChangeEntry:
             "run_id": self.run_id,
             "at": seoul_iso(self.at),
         }
+
+
+# run_json's keys, in order (the CSV of `runs` heads its columns with them)
+RUN_KEYS = (
+    "run_id",
+    "status",
+    "exit_code",
+    "mode",
+    "boards",
+    "started_at",
+    "finished_at",
+    "requests",
+    *RUN_COUNTS,
+    "errors",
+    "software_version",
+    "failures",
+    "refused_links",
+)
 
 
 def run_json(run: CrawlRun) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 from sqlalchemy.orm import Session
 
 from archive import post_counts
@@ -36,6 +36,7 @@ from crawler.run import (
     CrawlResult,
     close_run,
     counted,
+    crawl_process,
     crawl_run,
     crawl_settings,
     error_line,
@@ -260,7 +261,7 @@ def _crawl(
     on_progress: Callable[[str], None] | None,
 ) -> Crawler:
     settings = distributed_settings(options, cluster, spec, worker)
-    process = CrawlerProcess(settings)
+    process = crawl_process(settings)
     crawler = process.create_crawler(DistributedBoardSpider)
     if on_progress is not None:
 

@@ -35,7 +35,7 @@ from archive.storage import Store
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 from crawler.items import ParsedPost
 from crawler.parsing import DriftError, ParseError, parse_view, truncated
-from crawler.run import software_version
+from crawler.run import seoul_time, software_version
 
 MODE = "reparse"
 COUNTS = ("posts", "changed", "unchanged", "skipped", "failed")
@@ -103,7 +103,7 @@ def reparse(
     path = sqlite_path(options.db_url)
     if path is not None and not path.is_file():
         raise ArchiveMissing(f"no archive at {path}: nothing to reparse")
-    holder = f"pid {os.getpid()} on {socket.gethostname()}, reparse since {started_at:%F %T %Z}"
+    holder = f"pid {os.getpid()} on {socket.gethostname()}, reparse since {seoul_time(started_at)}"
     with ledger_run(
         options.db_url,
         holder=holder,

@@ -7,6 +7,7 @@ is a fresh process each time (the scheduler starts it as a subprocess).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import socket
@@ -22,17 +23,23 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.orm import Session
+from twisted.internet.task import LoopingCall
 
 from archive import post_counts, undeleted_posts
 from archive.lifecycle import LedgerRun, ledger_run
 from archive.storage import Store
 from common.exit_codes import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNREACHABLE
 from common.run_counts import RUN_COUNTS
+from common.seoul import SEOUL, SeoulFormatter
 from crawler.archive_session import opening_error
 from crawler.boards import BASE_URL, DEFAULT_BOARD
 from crawler.middlewares import ROBOTS_UNAVAILABLE
 from crawler.spiders.board import BoardSpider
 
+log = logging.getLogger(__name__)
+# How often a running crawl writes its counts so far to the ledger, for `sijeong runs` (an
+# UPDATE of one row, beside the pipeline's write of every post).
+LIVE_COUNTS_SECONDS = 5.0
 VERIFY_NIGHTS = 30  # the default verify slice re-checks every post within this many nights
 VERIFY_RECENT = timedelta(days=7)  # and every post of this last stretch, every night
 # Also counted per board, in the run's stats: list rows seen, soft-404s counted towards a
@@ -96,8 +103,28 @@ class CrawlResult:
 
 
 def holder_description(mode: str, at: datetime) -> str:
+    """Who holds the crawl lock, as a second crawl's message shows it (its start in KST)."""
     host = socket.gethostname()
-    return f"pid {os.getpid()} on {host}, crawl --mode {mode} since {at:%Y-%m-%d %H:%M:%S %Z}"
+    return f"pid {os.getpid()} on {host}, crawl --mode {mode} since {seoul_time(at)}"
+
+
+def seoul_time(at: datetime) -> str:
+    return f"{at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S} KST"
+
+
+def crawl_process(settings: Settings) -> CrawlerProcess:
+    """A CrawlerProcess whose log lines (stderr, LOG_LEVEL and up, LOG_FORMAT) give their time
+    in KST, as every other time on screen. Scrapy's own root handler writes the machine's local
+    time with no zone (UTC on a server) and is rebuilt from the settings when the crawl starts,
+    so it is not installed; this one is in its place."""
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(settings)
+    handler = logging.StreamHandler()
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    handler.setFormatter(SeoulFormatter(settings.get("LOG_FORMAT")))
+    logging.root.setLevel(logging.NOTSET)  # as Scrapy's: the handler's level decides
+    logging.root.addHandler(handler)
+    return process
 
 
 def run_crawl(
@@ -114,7 +141,7 @@ def run_crawl(
         with Session(run.engine) as session:
             targets = tonight(session, options, started_at)
             known = post_counts(session, options.boards)
-        crawler, errors = _crawl(options, run.run_id, targets, known, on_progress)
+        crawler, errors = _crawl(options, run.run_id, targets, known, on_progress, run.progress)
         result = _outcome(options, run.run_id, crawler, errors)
         result.repaired = {k: v for k, v in run.repaired.items() if v}
         result.seconds = (datetime.now(UTC) - started_at).total_seconds()
@@ -227,10 +254,13 @@ def _crawl(
     targets: dict[str, list[int]],
     known: dict[str, int],
     on_progress: Callable[[str], None] | None,
+    on_counts: Callable[..., None] | None = None,
 ) -> tuple[Crawler, list[str]]:
     settings = crawl_settings(options, run_id)
-    process = CrawlerProcess(settings)
+    process = crawl_process(settings)
     crawler = process.create_crawler(BoardSpider)
+    if on_counts is not None:
+        live_counts(crawler, options.boards, on_counts)
     errors: list[str] = []
 
     def on_error(failure, response=None, spider=None, **_):
@@ -262,6 +292,44 @@ def _crawl(
     if cannot_open := opening_error(crawler):
         errors.insert(0, cannot_open)
     return crawler, errors
+
+
+def live_counts(
+    crawler: Crawler,
+    boards: Sequence[str],
+    write: Callable[..., None],
+    every: float = LIVE_COUNTS_SECONDS,
+) -> None:
+    """Have `write(requests=…, new=…, …)` (LedgerRun.progress) called with the crawl's counts
+    so far every `every` seconds while the crawl runs (a timer, so a crawl waiting on a slow
+    page still says what it has done); `finish` writes the final ones."""
+
+    def counts() -> None:
+        stats = crawler.stats.get_stats()
+        per_board = board_counts(stats, boards)
+        try:
+            write(
+                requests=int(stats.get("downloader/request_count", 0)),
+                **{kind: sum(c[kind] for c in per_board.values()) for kind in RUN_COUNTS},
+            )
+        except Exception as exc:  # the crawl goes on; the next tick or `finish` writes them
+            log.warning("the ledger's live counts were not written: %r", exc)
+
+    timers: list[LoopingCall] = []
+
+    def start(**_: Any) -> None:
+        # made here, not before: a LoopingCall takes the reactor, and the crawl installs it
+        timers.append(LoopingCall(counts))
+        timers[0].start(every, now=False)
+
+    def stop(**_: Any) -> None:
+        for timer in timers:
+            if timer.running:
+                timer.stop()
+
+    # weak=False: the dispatcher holds receivers weakly, and nothing else holds these
+    crawler.signals.connect(start, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(stop, signal=signals.spider_closed, weak=False)
 
 
 def error_line(failure, response=None) -> str:

@@ -37,6 +37,14 @@ format_option = click.option(
     show_default=True,
     help="Output format.",
 )
+format_option_csv = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format (CSV: a header row, UTF-8, times in KST, as dumps write it).",
+)
 
 
 @contextmanager

@@ -7,7 +7,9 @@ printers that need it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,7 @@ from rich.text import Text
 from common.licences import licence_label
 from common.seoul import SEOUL
 from crawler.origins import refusal
-from sijeong.printable import json_text, printable
+from sijeong.printable import csv_cell, json_text, printable
 
 if TYPE_CHECKING:  # the archive (SQLAlchemy) is imported by the commands that read it, not `boards`
     from archive import CrawlRun
@@ -30,11 +32,20 @@ if TYPE_CHECKING:  # the archive (SQLAlchemy) is imported by the commands that r
     from archive.views import ChangeEntry, History, PostView, VersionDiff
 
 PIPED_WIDTH = 200  # tables in files and pagers keep whole lines; terminals use their own width
+UNBOUNDED = 10_000  # columns: how wide a table is when nothing wraps
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A reader that left (`| head -1`) is the CLI's to handle (`sijeong.cli`: exit 0); rich
+        would exit 1 here."""
+        self.quiet = True
+        raise BrokenPipeError
 
 
 def console() -> Console:
     """A console on the current stdout: coloured on a terminal; plain and unsqueezed when piped."""
-    out = Console(highlight=False)
+    out = _Console(highlight=False)
     if not out.is_terminal:
         out.width = PIPED_WIDTH
     return out
@@ -115,43 +126,127 @@ def _file(label: str, url: str, page_url: str) -> str:
     return f"{label} (not fetched: {why.split(':')[0]})" if why else label
 
 
-def print_history(history: History) -> None:
+def print_table(*tables: Table) -> None:
+    """Tables as rich draws them on a terminal (at its width); piped, at PIPED_WIDTH with no
+    line ending in spaces (rich pads the last column)."""
     out = console()
-    out.print(site_text(f"{history.board_id}:{history.seq}  {history.title}", style="bold"))
-    versions = Table(title="versions", title_justify="left")
-    for name in ("version", "captured (KST)", "changed", "title", "run"):
-        versions.add_column(name, overflow="fold")
-    for v in history.versions:
-        versions.add_row(
-            str(v.version),
-            local(v.captured_at),
-            ", ".join(v.changed) or ("first" if v.version == 1 else ""),
-            site_text(v.title),
-            "" if v.run_id is None else str(v.run_id),
-        )
-    out.print(versions)
+    if out.is_terminal:
+        for table in tables:
+            out.print(table)
+        return
+    with out.capture() as captured:
+        for table in tables:
+            out.print(table)
+    for line in captured.get().splitlines():
+        click.echo(line.rstrip())
+
+
+def fitting(*layouts: Callable[[], Table]) -> Table:
+    """The first table that fits the console's width unwrapped, else the last (the narrowest,
+    whose titles wrap): a terminal of 80 columns gets fewer columns, a pipe all of them."""
+    out = console()
+    unbounded = out.options.update_width(UNBOUNDED)  # a table's measure is capped at the width
+    table = layouts[0]()
+    for layout in layouts[1:]:
+        if out.measure(table, options=unbounded).maximum <= out.width:
+            return table
+        table = layout()
+    return table
+
+
+def column(table: Table, name: str, *, id_like: bool = False, **options: Any) -> None:
+    """An id, number or time (`id_like`) is never split across lines; text folds."""
+    if id_like:
+        table.add_column(name, no_wrap=True, **options)
+    else:
+        table.add_column(name, overflow="fold", **options)
+
+
+def print_history(history: History) -> None:
+    from archive.views import VersionEntry
+
+    out_title = site_text(f"{history.board_id}:{history.seq}  {history.title}", style="bold")
+
+    def versions_table(narrow: bool) -> Table:
+        versions = Table(title="versions", title_justify="left")
+        column(versions, "version", id_like=True)
+        column(versions, "captured (KST)", id_like=True)
+        column(versions, "changed")
+        column(versions, "title", ratio=1 if narrow else None)
+        if not narrow:
+            column(versions, "run", id_like=True)
+        for entry in history.timeline():
+            cells: list[str | Text]
+            if isinstance(entry, VersionEntry):
+                cells = [
+                    str(entry.version),
+                    local(entry.captured_at),
+                    _what_changed(entry),
+                    site_text(entry.title),
+                ]
+            else:
+                cells = [
+                    "",
+                    local(entry.at),
+                    entry.kind,
+                    Text(f"(status: {STATUS_WORD.get(entry.kind, entry.kind)})", "dim"),
+                ]
+            run_id = entry.run_id
+            versions.add_row(*cells, *([] if narrow else ["" if run_id is None else str(run_id)]))
+        return versions
+
     counts = Table(title="view counts", title_justify="left")
-    counts.add_column("observed (KST)")
-    counts.add_column("count", justify="right")
+    column(counts, "observed (KST)", id_like=True)
+    column(counts, "count", id_like=True, justify="right")
     for c in history.view_counts:
         counts.add_row(local(c.observed_at), f"{c.count:,}")
-    out.print(counts)
+    table = fitting(lambda: versions_table(False), lambda: versions_table(True))
+    out = console()
+    if out.is_terminal:
+        out.print(out_title)
+    else:
+        click.echo(out_title.plain)
+    print_table(table, counts)
+
+
+# what a status event leaves the post as, in `history`'s table
+STATUS_WORD = {"unlisted": "not on the list", "deleted": "gone", "restored": "live again"}
+
+
+def _what_changed(entry: Any) -> str:
+    """The changed fields (`first` for version 1); for a file whose bytes changed, its name and
+    the start of its sha256 on a line of its own."""
+    if entry.version == 1 and not entry.changed:
+        return "first"
+    lines = [", ".join(entry.changed)]
+    lines += [
+        printable(f"{f['name']} {f['sha256'][:12]}") for f in entry.changed_files if f["sha256"]
+    ]
+    return "\n".join(lines)
 
 
 def print_changes(entries: Sequence[ChangeEntry]) -> None:
-    table = Table()
-    for name in ("at (KST)", "kind", "post", "version", "title", "run"):
-        table.add_column(name, overflow="fold")
-    for e in entries:
-        table.add_row(
-            local(e.at),
-            e.kind,
-            f"{e.board_id}:{e.seq}",
-            "" if e.version is None else str(e.version),
-            site_text(e.title),
-            "" if e.run_id is None else str(e.run_id),
-        )
-    console().print(table)
+    def layout(narrow: bool) -> Table:
+        table = Table()
+        column(table, "at (KST)", id_like=True)
+        column(table, "kind", id_like=True)
+        column(table, "post", id_like=True)
+        if not narrow:
+            column(table, "version", id_like=True)
+        column(table, "title", ratio=1 if narrow else None)
+        if not narrow:
+            column(table, "run", id_like=True)
+        for e in entries:
+            version = "" if e.version is None else str(e.version)
+            run_id = "" if e.run_id is None else str(e.run_id)
+            cells = [local(e.at), e.kind, f"{e.board_id}:{e.seq}"]
+            if narrow:
+                table.add_row(*cells, site_text(e.title))
+            else:
+                table.add_row(*cells, version, site_text(e.title), run_id)
+        return table
+
+    print_table(fitting(lambda: layout(False), lambda: layout(True)))
 
 
 RUN_COLUMNS = (
@@ -170,20 +265,94 @@ RUN_COLUMNS = (
     ("restored", "restored"),
     ("failed", "failed"),
 )
+# On a narrow terminal: these columns, and the counts that are not 0 in one column ("counts").
+NARROW_RUN_COLUMNS = ("run", "status", "exit", "mode", "started (KST)")
 
 
 def print_runs(runs: Sequence[CrawlRun]) -> None:
     from archive.views import run_json
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for title, _ in RUN_COLUMNS:
-        table.add_column(title, justify="left" if title in ("status", "mode") else "right")
+    rows = []
     for run in runs:
         data = run_json(run)
         data["started_at"] = local(run.started_at)
         data["finished_at"] = local(run.finished_at)
-        table.add_row(*("" if data[key] is None else str(data[key]) for _, key in RUN_COLUMNS))
-    console().print(table)
+        rows.append({title: data[key] for title, key in RUN_COLUMNS})
+
+    def layout(narrow: bool) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        titles = NARROW_RUN_COLUMNS if narrow else [title for title, _ in RUN_COLUMNS]
+        for title in titles:
+            justify = "left" if title in ("status", "mode") else "right"
+            column(table, title, id_like=True, justify=justify)
+        if narrow:
+            column(table, "counts", ratio=1)
+        for row in rows:
+            cells = ["" if row[title] is None else str(row[title]) for title in titles]
+            if narrow:
+                found = [f"{row[t]:,} {t}" for t, _ in RUN_COLUMNS[6:] if row[t]]
+                cells.append(", ".join(found))
+            table.add_row(*cells)
+        return table
+
+    print_table(fitting(lambda: layout(False), lambda: layout(True)))
+
+
+def print_csv(names: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    """CSV as dumps write it: a header row, UTF-8, CRLF line ends, times in KST (ISO 8601),
+    null as an empty cell, lists and objects as JSON text, and text printable and safe to open
+    in a spreadsheet (`sijeong.printable.csv_cell`)."""
+    writer = csv.writer(sys.stdout)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(name)) for name in names])
+
+
+CHANGE_CSV = ("at", "kind", "board_id", "seq", "version", "title", "run_id")
+
+
+def print_changes_csv(entries: Sequence[ChangeEntry]) -> None:
+    print_csv(CHANGE_CSV, ({**e.to_json(), "version": e.version} for e in entries))
+
+
+HISTORY_CSV = (
+    "at",
+    "kind",
+    "version",
+    "changed",
+    "content_hash",
+    "files",
+    "title",
+    "count",
+    "run_id",
+)
+
+
+def print_history_csv(history: History) -> None:
+    """One row per version ("version"), status event (its kind) and view count ("views"), in
+    time order."""
+    from archive.views import VersionEntry
+
+    rows: list[tuple[datetime, dict[str, Any]]] = []
+    for entry in history.timeline():
+        if isinstance(entry, VersionEntry):
+            data = entry.to_json()
+            at = entry.captured_at
+            rows.append((at, {**data, "at": data["captured_at"], "kind": "version",
+                              "title": entry.title, "run_id": entry.run_id}))  # fmt: skip
+        else:
+            rows.append((entry.at, entry.to_json()))
+    for count in history.view_counts:
+        rows.append((count.observed_at, {**count.to_json(), "at": count.to_json()["observed_at"],
+                                         "kind": "views"}))  # fmt: skip
+    rows.sort(key=lambda pair: pair[0])  # stable: a version, then its events, then its views
+    print_csv(HISTORY_CSV, (row for _, row in rows))
+
+
+def print_runs_csv(runs: Sequence[CrawlRun]) -> None:
+    from archive.views import RUN_KEYS, run_json
+
+    print_csv(RUN_KEYS, (run_json(run) for run in runs))
 
 
 DIFF_STYLES = {"+++": "bold", "---": "bold", "@@": "cyan", "+": "green", "-": "red"}

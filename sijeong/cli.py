@@ -11,6 +11,8 @@ them all took ~1.1 s before any command started — for `sijeong --version` too.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -53,6 +55,25 @@ class LazyGroup(click.Group):
         if not isinstance(command, click.Command) or command.name != cmd_name:
             raise RuntimeError(f"{self.lazy_commands[cmd_name]} is not the command {cmd_name!r}")
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a reader that closed our stdout (`sijeong show 16222 | head -1`)
+        has what it wanted, so that ends the command with exit 0 (click would exit 1)."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            ctx.exit(0)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so the output still buffered is flushed there at exit (not
+    into the closed pipe, which Python would report as an error and exit 120)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
 
 
 @click.group(

@@ -46,6 +46,25 @@ def printable_row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
+# Cells a spreadsheet would run as a formula (or whose leading quote it would eat) get a leading
+# apostrophe, as in dumps (archive.dump.writers.CSV_FORMULA_STARTS, which imports too much for a
+# read command to start quickly; tests/sijeong_tests/test_cli_csv.py checks the two agree).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell the way dumps write one: None empty, lists and objects as JSON
+    text, text printable (one line) and never a spreadsheet formula; numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        value = printable(value)
+        return "'" + value if value.startswith(CSV_FORMULA_STARTS) else value
+    return value
+
+
 def json_text(data: Any, *, indent: int | None = 2) -> str:
     """JSON with Korean as it is and every control character escaped (json.dumps escapes C0;
     this escapes DEL, C1 and the bidi controls and separators as \\u007f, \\u202e …, which can

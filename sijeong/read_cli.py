@@ -10,9 +10,16 @@ import click
 
 from archive import queries
 from archive.views import run_json
+from common.run_counts import EVENT_KINDS
 from sijeong import archive_output as output
-from sijeong.archive_options import db_option, format_option, reading_session, when_option
-from sijeong.boards_cli import board_ref
+from sijeong.archive_options import (
+    db_option,
+    format_option,
+    format_option_csv,
+    reading_session,
+    when_option,
+)
+from sijeong.boards_cli import archived_board_ids, board_ref
 from sijeong.errors import UsageError
 from sijeong.params import COUNT, ID
 
@@ -49,13 +56,14 @@ def show(ref: str, as_of: str | None, fmt: str, db: str | None) -> None:
 
 @click.command()
 @click.argument("ref", callback=board_ref)
-@format_option
+@format_option_csv
 @db_option
 def history(ref: str, fmt: str, db: str | None) -> None:
-    """List a post's versions and its view counts over time.
+    """List a post's versions, its status events and its view counts over time.
 
-    Each version says which fields changed from the one before; a view count never makes a
-    version.
+    Each version says which fields changed from the one before (`files`: a file's bytes, with
+    its new sha256); a view count never makes a version. Between the versions, when the post
+    was unlisted, deleted or restored. CSV: one row per version, event and view count.
 
     \b
     Example:
@@ -66,6 +74,8 @@ def history(ref: str, fmt: str, db: str | None) -> None:
         result = queries.history(session, ref)
     if fmt == "json":
         output.print_json(result.to_json())
+    elif fmt == "csv":
+        output.print_history_csv(result)
     else:
         output.print_history(result)
 
@@ -102,32 +112,105 @@ def diff(ref: str, from_version: int | None, to_version: int | None, db: str | N
     output.print_diff(result)
 
 
+def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """`--kind new,changed`: the kinds named, each a kind the archive records."""
+    if value is None:
+        return None
+    kinds = tuple(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in EVENT_KINDS]
+    if unknown or not kinds:
+        raise UsageError(
+            f"--kind takes kinds of change separated by commas ({', '.join(EVENT_KINDS)}), "
+            f"not {(unknown[0] if unknown else value)!r}"
+        )
+    return kinds
+
+
+def _optional_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else board_ref(ctx, param, value)
+
+
 @click.command()
+@click.argument("ref", required=False, callback=_optional_ref)
 @click.option(
     "--since", metavar="DATE", help="Only changes at or after this day (Asia/Seoul) or instant."
 )
+@click.option(
+    "--until", metavar="DATE", help="Only changes at or before this day (Asia/Seoul) or instant."
+)
 @click.option("--run", "run_id", type=ID, metavar="ID", help="Only changes found by this run.")
-@format_option
+@click.option(
+    "--kind",
+    "kinds",
+    metavar="KINDS",
+    callback=_kinds,
+    help=f"Only these kinds, separated by commas ({', '.join(EVENT_KINDS)}).",
+)
+@click.option(
+    "--board",
+    metavar="B",
+    callback=archived_board_ids,
+    help="Only this board: id or name (BD_0000000027, 보도자료; see `sijeong boards`).",
+)
+@click.option("--limit", default=0, type=COUNT, help="Show the latest N changes (0: all).")
+@format_option_csv
 @db_option
-def changes(since: str | None, run_id: int | None, fmt: str, db: str | None) -> None:
+def changes(
+    ref: str | None,
+    since: str | None,
+    until: str | None,
+    run_id: int | None,
+    kinds: tuple[str, ...] | None,
+    board: str | None,
+    limit: int,
+    fmt: str,
+    db: str | None,
+) -> None:
     """List new, changed, unlisted, deleted and restored posts.
 
-    Every change the archive recorded, oldest first, or those since a date or of one run.
+    Every change the archive recorded, oldest first, or those of one post (REF, as for
+    `show`), since or until a date, of one run, of some kinds or of one board.
 
     \b
     Example:
         sijeong changes --since 2025-12-01
+        sijeong changes --kind deleted,restored --limit 20
+        sijeong changes 16222
         sijeong changes --run 42 --format json
     """
     if since is not None and run_id is not None:
         raise UsageError("use --since or --run, not both")
-    when = when_option(since)
+    start, end = when_option(since), when_option(until)
     with reading_session(db) as session:
-        entries = queries.changes(session, since=when, run_id=run_id)
+        entries = queries.changes(
+            session,
+            since=start,
+            until=end,
+            run_id=run_id,
+            kinds=kinds,
+            board_id=board,
+            ref=ref,
+            limit=limit or None,
+        )
     if fmt == "json":
         output.print_json([e.to_json() for e in entries])
+    elif fmt == "csv":
+        output.print_changes_csv(entries)
+    elif not entries:
+        click.echo(_nothing(click.get_current_context()), err=True)
     else:
         output.print_changes(entries)
+
+
+def _nothing(ctx: click.Context) -> str:
+    """An empty result in one line, with the filters as typed: `no changes match 16222 --kind
+    deleted`."""
+    words = [] if ctx.params["ref"] is None else [ctx.params["ref"]]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if isinstance(param, click.Option) and param.name not in ("fmt", "db", "limit") and value:
+            words += [param.opts[0], ",".join(value) if isinstance(value, tuple) else str(value)]
+    return f"no changes match {' '.join(words)}" if words else "no changes in the archive"
 
 
 @click.command()
@@ -138,7 +221,7 @@ def changes(since: str | None, run_id: int | None, fmt: str, db: str | None) -> 
     type=COUNT,
     help="Show the latest N runs (0: all).",
 )
-@format_option
+@format_option_csv
 @db_option
 def runs(limit: int, fmt: str, db: str | None) -> None:
     """List the crawl runs in the ledger, oldest first.
@@ -152,5 +235,7 @@ def runs(limit: int, fmt: str, db: str | None) -> None:
         ledger = queries.runs(session, limit=limit or None)
         if fmt == "json":
             output.print_json([run_json(run) for run in ledger])
+        elif fmt == "csv":
+            output.print_runs_csv(ledger)
         else:
             output.print_runs(ledger)

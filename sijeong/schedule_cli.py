@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.db import display_url
-from common.seoul import SEOUL, TIMEZONE
+from common.seoul import SEOUL, TIMEZONE, SeoulFormatter
 from scheduler.config import ConfigError, load_config
 from scheduler.jobs import crontab, make_jobs, sijeong_command
 from scheduler.once import run_due
@@ -149,11 +149,8 @@ def _stop_on_signal(stop):
             signal.signal(signum, handler)
 
 
-class _SeoulFormatter(logging.Formatter):
+class _SeoulFormatter(SeoulFormatter):
     """Log lines in KST, with control characters from the site (in runs' messages) shown."""
-
-    def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
-        return f"{datetime.fromtimestamp(record.created, SEOUL):%Y-%m-%d %H:%M:%S KST}"
 
     def format(self, record):
         return printable(super().format(record), lines=True)

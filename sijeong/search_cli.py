@@ -16,7 +16,14 @@ from archive import within_statement_timeout
 from archive.search import SORTS, STATUSES, BadQuery, SearchHit, parse_query
 from archive.search import count as count_archive
 from sijeong.archive_options import db_option, reading_session, when_option
-from sijeong.archive_output import console, local_posted, print_json, site_text
+from sijeong.archive_output import (
+    column,
+    fitting,
+    local_posted,
+    print_json,
+    print_table,
+    site_text,
+)
 from sijeong.boards_cli import archived_board_ids
 from sijeong.errors import UsageError
 from sijeong.params import COUNT
@@ -157,20 +164,32 @@ def _print_table(
         caption = f"{found:,} found"
     else:
         caption = f"{shown} shown of {found:,} found"
-    table = Table(caption=caption, caption_justify="left")
-    for name in ("post", "posted (KST)", "title", "author", "views", "v", "snippet"):
-        table.add_column(name, overflow="fold", justify="right" if name == "views" else "left")
-    for hit in hits:
-        table.add_row(
-            f"{hit.board_id}:{hit.seq}",
-            local_posted(hit.posted_at, hit.posted_at_precision),
-            _marked(hit.title, terms),
-            site_text(hit.author),
-            "" if hit.view_count is None else f"{hit.view_count:,}",
-            str(hit.version),
-            _marked(hit.snippet, terms),
-        )
-    console().print(table)
+
+    def layout(narrow: bool) -> Table:
+        table = Table(caption=caption, caption_justify="left")
+        column(table, "post", id_like=True)
+        column(table, "posted (KST)", id_like=True)
+        column(table, "title", ratio=1 if narrow else None)
+        if not narrow:
+            column(table, "author")
+            column(table, "views", id_like=True, justify="right")
+            column(table, "v", id_like=True)
+            column(table, "snippet")
+        for hit in hits:
+            post = f"{hit.board_id}:{hit.seq}"
+            posted = local_posted(hit.posted_at, hit.posted_at_precision)
+            title, snippet = _marked(hit.title, terms), _marked(hit.snippet, terms)
+            if narrow:  # the snippet under the title
+                snippet.stylize("dim")
+                table.add_row(post, posted, Text.assemble(title, "\n", snippet))
+                continue
+            views = "" if hit.view_count is None else f"{hit.view_count:,}"
+            table.add_row(
+                post, posted, title, site_text(hit.author), views, str(hit.version), snippet
+            )
+        return table
+
+    print_table(fitting(lambda: layout(False), lambda: layout(True)))
 
 
 def _marked(text: str, terms: Sequence[str]) -> Text:

@@ -104,20 +104,33 @@ def test_history_prints_versions_and_view_counts_as_json(nights):
                 "captured_at": "2025-12-05T18:00:00+09:00",
                 "content_hash": "e9a6b7a4b7b250b75a1e103e64cf84db3831cfa0b10434443a20f6a6214cb592",
                 "changed": [],
+                "files": [
+                    {"name": "공고문.hwp", "sha256": None},
+                    {"name": "모집 포스터", "sha256": None},
+                ],
             },
             {
                 "version": 2,
                 "captured_at": "2025-12-06T18:00:00+09:00",
                 "content_hash": "097d5a281e449c976dc428f6df008c0f70a6f976d13f990edca20eb73dcfb5f7",
                 "changed": ["body_text", "body_html"],
+                "files": [
+                    {"name": "공고문.hwp", "sha256": None},
+                    {"name": "모집 포스터", "sha256": None},
+                ],
             },
             {
                 "version": 3,
                 "captured_at": "2025-12-07T18:00:00+09:00",
                 "content_hash": "7c643be5f0ac0d33cc7cbd244514a21dde64e7d6a175d357f3d79c1b62f9d6cf",
                 "changed": ["attachments"],
+                "files": [
+                    {"name": "공고문(수정).hwp", "sha256": None},
+                    {"name": "모집 포스터", "sha256": None},
+                ],
             },
         ],
+        "events": [],  # nothing but versions happened to it
         "view_counts": [
             {"observed_at": "2025-12-05T18:00:00+09:00", "count": 100},
             {"observed_at": "2025-12-06T18:00:00+09:00", "count": 150},

@@ -74,3 +74,23 @@ def test_a_run_left_running_is_marked_interrupted_by_the_next(session):
 def test_finishing_an_unknown_run_is_an_error(session):
     with pytest.raises(NotFound, match="no run 99 in the ledger"):
         finish_run(session, 99, finished_at=NIGHT_1, status="ok", exit_code=0)
+
+
+def test_a_running_runs_counts_so_far_are_kept_until_it_finishes(session):
+    from archive import record_progress
+
+    run = start_run(
+        session, mode="full", boards=["BD_0000000022"], started_at=NIGHT_1, software_version="0"
+    )
+    assert record_progress(session, run, requests=40, new=3, failed=1)
+    row = session.get(CrawlRun, run)
+    assert (row.status, row.requests, row.new, row.changed, row.failed) == ("running", 40, 3, 0, 1)
+    finish_run(
+        session, run, finished_at=NIGHT_1 + DAY, status="ok", exit_code=0, requests=90, new=5
+    )
+    assert not record_progress(session, run, requests=41, new=4)  # too late: the run is closed
+    session.expire_all()
+    row = session.get(CrawlRun, run)
+    assert (row.status, row.requests, row.new, row.failed) == ("ok", 90, 5, 0)
+    with pytest.raises(ValueError, match="not counts of a run"):
+        record_progress(session, run, requests=1, views=2)

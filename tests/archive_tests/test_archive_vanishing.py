@@ -8,14 +8,17 @@ weekly sweep (issue 22).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from archive_fixtures import NIGHT_1, make_post, make_row, new_run
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from archive import observe_listing
 from archive.models import ChangeEvent, Post
 from archive.posts import record_missing, store_fetched, unlist_missing
+from sijeong.cli import cli
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 
@@ -85,3 +88,18 @@ def test_its_page_answering_with_the_post_starts_the_count_again(session):
     assert state(session)[:2] == ("live", 0)
     assert missing(session, 3, new_run(session, NIGHT_1 + 3 * DAY, mode="verify")) == "vanishing"
     assert state(session) == ("live", 1, ["new", "vanishing", "vanishing"])  # a second spell
+
+
+def test_changes_and_history_show_a_vanishing_post(session, db_url):
+    stored(session)
+    assert missing(session, 1, new_run(session, NIGHT_1 + DAY, mode="verify")) == "vanishing"
+    session.commit()
+    runner = CliRunner()
+    changes = runner.invoke(
+        cli, ["changes", "--kind", "vanishing", "--format", "json", "--db", db_url]
+    )
+    assert changes.exit_code == 0, changes.output
+    assert [(c["seq"], c["kind"]) for c in json.loads(changes.stdout)] == [(SEQ, "vanishing")]
+    history = runner.invoke(cli, ["history", str(SEQ), "--format", "json", "--db", db_url])
+    assert history.exit_code == 0, history.output
+    assert "vanishing" in [event["kind"] for event in json.loads(history.stdout)["events"]]
