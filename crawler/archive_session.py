@@ -178,17 +178,19 @@ class ArchiveSession:
         """A fetched post (its page and files) into the archive: a new version only when its
         content changed. Rolled back whole if it fails (`write_transaction`)."""
         post = item.post
-        first_row = self.first_rows.pop((post.board_id, post.seq), None)
-        return store_fetched(
+        key = (post.board_id, post.seq)
+        change = store_fetched(
             self._session,
             post,
             run_id=self.run_id,
             fetched_at=_now(),
-            via=Listed(first_row) if item.listed else RECHECKED,
+            via=Listed(self.first_rows.get(key)) if item.listed else RECHECKED,
             files={f.url: f for f in item.files},
             downloads=Downloads.INCOMPLETE if item.files_failed else Downloads.COMPLETE,
             capture_id=item.capture_id,
         )
+        self.first_rows.pop(key, None)  # only once stored: a retry needs it again
+        return change
 
 
 def opening_error(crawler: Crawler) -> str | None:
