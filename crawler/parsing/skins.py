@@ -37,6 +37,16 @@ class Family:
     # Gwangju pages, the common case, skip the detector's selectors: ≈1.2 ms of a 16.5 ms
     # parse_view of the real 160 KB 보도자료 page, on the shared 2-core machine).
     hint: re.Pattern[bytes] | None
+    # Bytes every match of `hint` holds, one of them at least: a page holding none of them has
+    # no match, and `hint` need not scan it (a scan of a 100 KB page for the bbs_view hint's
+    # alternatives took 0.3 ms; `in` takes 0.01).
+    needles: tuple[bytes, ...] = ()
+
+    def hinted(self, body: bytes) -> bool:
+        """Whether `body` holds the family's hint."""
+        if self.hint is None or not any(needle in body for needle in self.needles):
+            return False
+        return self.hint.search(body) is not None
 
 
 GWANGJU = Family("gwangju", "div.board_view, div.board_view_head, div.board_list_body", None)
@@ -44,8 +54,11 @@ BBS_VIEW = Family(
     "bbs_view",
     "div.bbs_view, div.bbs_list, form#frm input#boardId",
     re.compile(rb"bbs_view|bbs_list|id\s*=\s*[\"']?frm[\"'\s/>]"),
+    (b"bbs_view", b"bbs_list", b"frm"),
 )
-VENDOR = Family("vendor", "div.siiruBoard-view", re.compile(rb"siiruBoard-view"))
+VENDOR = Family(
+    "vendor", "div.siiruBoard-view", re.compile(rb"siiruBoard-view"), (b"siiruBoard-view",)
+)
 FAMILIES = (GWANGJU, BBS_VIEW, VENDOR)
 DEFAULT = GWANGJU  # a page of no family's markers goes to it (its parser says what is missing)
 
@@ -59,7 +72,7 @@ DESCRIBED = ", ".join(f"{family.markers} ({family.name})" for family in FAMILIES
 def family_document(body: bytes, url: str) -> tuple[Family, HtmlElement]:
     """The page's family and the page parsed (once: the family's parser takes the document)."""
     doc = document(body, url)
-    if not any(family.hint.search(body) for family in FAMILIES if family.hint is not None):
+    if not any(family.hinted(body) for family in FAMILIES):
         return DEFAULT, doc
     return family_of(doc), doc
 
