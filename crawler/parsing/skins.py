@@ -54,7 +54,7 @@ BBS_VIEW = Family(
     "bbs_view",
     "div.bbs_view, div.bbs_list, form#frm input#boardId",
     re.compile(rb"bbs_view|bbs_list|id\s*=\s*[\"']?frm[\"'\s/>]"),
-    (b"bbs_view", b"bbs_list", b"frm"),
+    (b"bbs_", b"frm"),
 )
 VENDOR = Family(
     "vendor", "div.siiruBoard-view", re.compile(rb"siiruBoard-view"), (b"siiruBoard-view",)
