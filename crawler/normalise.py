@@ -113,9 +113,16 @@ def parse_view_count(text: str) -> int:
 def normalise_body_text(text: str) -> str:
     """Body text with paragraph breaks: lines trimmed, spaces collapsed, at most one blank line
     between paragraphs, NFC, no invisible characters."""
-    text = _visible(unicodedata.normalize("NFC", text))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    text = _visible(unicodedata.normalize("NFC", text)).replace("\r\n", "\n")
+    # Whole-text passes, each skipped when it would change nothing (a regular expression costs
+    # ≈35 ns a character of Korean text; `in` a fraction of that): spaces collapsed (never
+    # across a newline), then each line trimmed, then blank runs.
+    if "  " in text or any(space in text for space in "\t\r\f\v"):
+        text = _SPACES.sub(" ", text)
+    text = "\n".join([line.strip() for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip()
 
 
 def content_hash(
