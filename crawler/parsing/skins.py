@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lxml.cssselect import CSSSelector
+from lxml.cssselect import CSSSelector, LxmlTranslator
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.parsing.errors import DriftError, NotABoardPage, SiteAlert
@@ -63,7 +64,25 @@ FAMILIES = (GWANGJU, BBS_VIEW, VENDOR)
 DEFAULT = GWANGJU  # a page of no family's markers goes to it (its parser says what is missing)
 
 _MARKERS = CSSSelector(", ".join(family.markers for family in FAMILIES))
-_OWN = {family.name: CSSSelector(family.markers) for family in FAMILIES}
+
+
+def _matches_self(markers: str) -> XPath:
+    """An XPath that, evaluated on one element, finds it when it matches `markers` (a CSS
+    selector list of simple selectors or `ancestor descendant` pairs, translated as CSSSelector
+    translates them): asking the first marker this is one evaluation on that element, where
+    selecting each family's markers from the whole document took one pass over it each."""
+    translate = LxmlTranslator().css_to_xpath
+    paths = []
+    for part in markers.split(","):
+        *ancestors, last = part.split()
+        if len(ancestors) > 1:
+            raise ValueError(f"one ancestor at most: {part!r}")
+        path = translate(last, prefix="self::")
+        paths.append(path + "".join(f"[{translate(a, prefix='ancestor::')}]" for a in ancestors))
+    return XPath(" | ".join(paths))
+
+
+_OWN = {family.name: _matches_self(family.markers) for family in FAMILIES}
 BOARD_INPUTS = CSSSelector("form input")
 SIGNS = ("seq", "boardId")  # the board form's hidden fields, in every family's markup
 DESCRIBED = ", ".join(f"{family.markers} ({family.name})" for family in FAMILIES)
@@ -82,8 +101,7 @@ def family_of(doc: HtmlElement) -> Family:
     found = _MARKERS(doc)
     if not found:
         return DEFAULT
-    first = found[0]
-    return next(f for f in FAMILIES if any(el is first for el in _OWN[f.name](doc)))
+    return next(f for f in FAMILIES if _OWN[f.name](found[0]))
 
 
 def raise_if_unknown_skin(doc: HtmlElement, url: str, refused: NotABoardPage, kind: str) -> None:
