@@ -295,17 +295,19 @@ def block_text(el) -> str:
     stack: list[tuple[Any, bool]] = [(el, False)]  # elements, comments, processing instructions
     while stack:
         node, closing = stack.pop()
-        tag = node.tag if isinstance(node.tag, str) else None
+        tag = node.tag  # each read of an lxml property makes a new str: read once
+        if not isinstance(tag, str):
+            tag = None
         if closing or tag is None or tag in DROP or tag == "br":
             if tag == "br" or (closing and tag in BLOCKS):
                 parts.append(_BREAK)
-            if node.tail:
-                parts.append(node.tail)
+            if tail := node.tail:
+                parts.append(tail)
             continue
         if tag in BLOCKS:
             parts.append(_BREAK)
-        if node.text:
-            parts.append(node.text)
+        if text := node.text:
+            parts.append(text)
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(node))
     return normalise_body_text(collapse_spaces("".join(parts)).replace(_BREAK, "\n"))
@@ -397,8 +399,9 @@ def sanitised_html(el, base_url: str) -> str:
     clean.tail = None
     for node in clean.iter():
         # source indentation (and the site's CR CR LF) is noise: one newline per blank run
-        if node.text is not None and not node.text.strip():
+        text, tail = node.text, node.tail
+        if text is not None and not text.strip():
             node.text = "\n"
-        if node.tail is not None and not node.tail.strip():
+        if tail is not None and not tail.strip():
             node.tail = "\n"
     return sanitise(lxml.html.tostring(clean, encoding="unicode", method="html"), base_url).strip()
