@@ -46,6 +46,7 @@ _GONE = re.compile(
 )
 _WS = re.compile(r"\s+")
 _BREAK = "\x00"  # a line break in block_text's gathered text
+_XML_DECLARATION = re.compile(r"\s*<\?xml")  # text.lstrip().startswith("<?xml"), without a copy
 # A tag as source_text reads it: `<` then a letter, `/`, `!` or `?` (else a browser shows the
 # `<`), up to the next `>` — never past another `<`, so a page of unclosed tags stays linear.
 _SOURCE_TAGS = re.compile(r"<[A-Za-z/!?][^<>]*>")
@@ -142,7 +143,7 @@ def document(body: bytes, url: str):
         utf8 = text.encode("utf-8")
     # An XML encoding declaration is stripped (lxml refuses one in a str; the legacy XHTML pages
     # have none, but be safe).
-    if text.lstrip().startswith("<?xml"):
+    if _XML_DECLARATION.match(text):
         utf8 = text.split("?>", 1)[1].encode("utf-8")
     # libxml2 stops reading at 256 nested elements (then the body came out empty: a silent false
     # edit); huge_tree lifts that to 2048. The download size cap bounds the memory it may take,
