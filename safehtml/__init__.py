@@ -20,6 +20,7 @@ Of this project it imports: nothing.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import nh3
@@ -94,6 +95,9 @@ DROPPED_WITH_CONTENT = frozenset(
 # C0 controls but tab, newline and carriage return, and DEL: HTML forbids them in text, lxml
 # refuses them, and a terminal acts on them (the parser property test found `\x01` kept).
 _CONTROLS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# The same characters as one class, removed by a regular expression: str.translate with a dict
+# looks each character up in Python (0.9 ms for a 20 KB body; the expression's scan, 0.02).
+_CONTROL_RUNS = re.compile("[" + "".join(f"\\x{code:02x}" for code in _CONTROLS) + "]+")
 
 
 def sanitise(html: str, base_url: str) -> str:
@@ -101,7 +105,7 @@ def sanitise(html: str, base_url: str) -> str:
     absolute against `base_url` and http(s), and no control characters. A second pass keeps
     every word (see the tests for what it may re-nest); never raises on any string (a
     `base_url` that is not an absolute URL drops the relative URLs instead)."""
-    html = html.translate(_CONTROLS)
+    html = _CONTROL_RUNS.sub("", html)
     try:
         return _clean(html, ("rewrite_with_base", base_url))
     except ValueError:  # nh3 refuses the base URL itself, before reading `html`

@@ -32,7 +32,7 @@ LIST_BODY = CSSSelector("div.board_list_body")
 ROWS = CSSSelector("div.board_list_body > div.body_row")
 TOTAL = CSSSelector("p.total_num")
 LINK = CSSSelector("div.subject a[href*='seq=']")
-CELL = {name: CSSSelector(f"div.{name}") for name in ("writer", "date", "hit", "file")}
+CELL = {name: CSSSelector(f"div.{name}") for name in ("writer", "date", "hit")}
 FILE_LINK = CSSSelector("div.file a[href*='fileDownload.do']")
 BLIND = CSSSelector("span.blind")
 
@@ -101,7 +101,7 @@ def _row(row, url: str, board_id: str, page_id: str) -> ListingRow:
         raise DriftError(url, "row link (div.subject a[href*=seq=])")
     link = links[0]
     seq = link.get("data-seq") or query_param(urljoin(url, link.get("href")), "seq")
-    cells = {name: select(row) for name, select in CELL.items()}
+    cells = {name: select(row) for name, select in CELL.items()}  # div.file: FILE_LINK
     for name in ("writer", "date", "hit"):
         if not cells[name]:
             raise DriftError(url, f"row cell div.{name}")

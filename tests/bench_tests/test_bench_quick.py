@@ -66,3 +66,29 @@ def test_dump_bench_measures_both_writers_in_every_format():
     slowest = max(ours / raw for ours, raw in timed.values())
     assert abs(figures["slowest"] - slowest) <= 0.01 * slowest + 0.01, line
     assert figures["peak_rss"] > 0
+
+
+def test_parse_bench_times_every_family_against_lxml():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "parse.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_SECONDS,
+        cwd=ROOT,
+    )
+    print(done.stdout)
+    lines = done.stdout.strip().splitlines()
+    assert lines and lines[-1].startswith("summary: "), done.stdout + done.stderr[-3000:]
+    line = lines[-1]
+    figures = {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", line)}
+    # 5 replica boards × (2 list + 8 view pages), and the 2 real pages when they are there
+    assert figures["pages"] in (50, 52), line
+    assert figures["rounds"] == 5
+    assert figures["lxml"] > 0 and figures["parse"] > 0
+    assert (
+        abs(figures["ratio"] - figures["parse"] / figures["lxml"]) <= 0.01 + 0.01 * figures["ratio"]
+    )
+    assert re.search(r"\(goal<=2\.0: (ok|MISSED)\)$", line), line
+    for family in ("notice", "press", "legacy", "bbs_view", "vendor"):
+        for kind in ("list", "view"):
+            assert re.search(rf"^  {family} \(\w+\) {kind} ", done.stdout, re.M), (family, kind)

@@ -4,8 +4,10 @@ page is parsed once, whichever family it is of."""
 
 from __future__ import annotations
 
+import lxml.etree
 import lxml.html
 import pytest
+from lxml.cssselect import CSSSelector
 
 import crawler.parsing.bbs_list
 import crawler.parsing.bbs_view
@@ -137,3 +139,33 @@ def test_a_list_page_is_parsed_once(state, parses, board_id):
     url = BOARDS[board_id].list_url(1, 10, BASE)
     assert parse_list(render.served(html), url).rows
     assert parses == [url]
+
+
+MARKED = (
+    '<div class="board_view x"><div class="\tbbs_view\n"></div></div>'
+    '<div class="board_view_headline board_list_body"></div><div class="bbs_listing"></div>'
+    '<form id="frm"><p><input id="boardId"></p></form><input id="boardId">'
+    '<form id="frm2"><input id="boardId"></form><form id="frm"></form>'
+    '<span class="bbs_view"></span><div class="siiruBoard-view siiruBoard"></div>'
+    '<div class="siiruBoard-viewer"></div><div id="frm"><input id="boardId"></div>'
+)
+
+
+@pytest.mark.parametrize("family", [GWANGJU, BBS_VIEW, VENDOR])
+def test_an_element_is_of_a_family_exactly_when_the_familys_selector_selects_it(state, family):
+    """The detector asks the first marker alone which family it is of (`skins._OWN`): the same
+    answer as selecting the family's markers from the whole page, for every element of pages
+    of every family, of a page quoting them all, and of near misses."""
+    selector = CSSSelector(family.markers)
+    pages = [MARKED.encode()]
+    for board_id in ("BD_0000000022", "BD_0000000019", "M7116", "VENDOR_DEMO"):
+        pages.append(quoting_page(state, board_id)[0])
+    chosen = 0
+    for page in pages:
+        doc = lxml.html.document_fromstring(page)
+        selected = selector(doc)
+        chosen += len(selected)
+        for el in doc.iter(lxml.etree.Element):  # markers are elements, never comments
+            wanted = any(s is el for s in selected)
+            assert bool(crawler.parsing.skins._OWN[family.name](el)) is wanted, (family, el)
+    assert chosen >= 5
