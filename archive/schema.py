@@ -15,7 +15,7 @@ from archive.db import display_url
 from archive.errors import ArchiveMissing
 
 # Every migration's revision id in archive/migrations/versions, oldest first.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD = REVISIONS[-1]
 VERSION_TABLE = "alembic_version"  # Alembic's default, where `upgrade` records the revision
 

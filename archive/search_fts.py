@@ -37,9 +37,11 @@ from archive.search_tokens import (
     match_expression,
 )
 
+# Body first: a token's positions in the first column need no column marker, and most of a
+# row's tokens are its body's (measured on 6,000 bench versions: 1.44 -> 1.30 x the texts).
 FTS_DDL = (
     "CREATE VIRTUAL TABLE search_fts USING fts5("
-    "title, body, board, content='', columnsize=0, detail=full, tokenize='ascii')"
+    "body, title, board, content='', columnsize=0, detail=full, tokenize='ascii')"
 )
 
 fts = table(

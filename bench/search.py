@@ -4,6 +4,7 @@
     python bench/search.py --quick      # 5,000 posts, under a minute
     python bench/search.py --posts 20000 --repeat 5 --db /tmp/archive.sqlite3
     python bench/search.py --quick --db postgresql+psycopg://postgres@127.0.0.1/bench
+    python bench/search.py --quick --tokens  # only the tokenising's CPU a version, then stop
 
 The archive is written with SQLAlchemy Core in big transactions (replica/corpus.py text, posting
 times shuffled so that id order is not time order, 5% of posts edited once, 2% deleted, two
@@ -16,6 +17,11 @@ substring scan in Python of every text (the ground truth): recall and precision 
 The last line sums it up. `--db` is an SQLite file or an SQLAlchemy URL: on PostgreSQL the
 archive is built into the database if it holds no posts (else reused), and the index is
 `search_docs`.
+
+`--tokens` times, in CPU per version over the archive's first 2,000 versions, what writing the
+index spends in Python: SQLite's tokens (`fts_texts`) against the character-by-character path
+they replaced (still the fallback of a text holding U+FFFF), checked equal, and PostgreSQL's
+grams (`version_grams`).
 """
 
 from __future__ import annotations
@@ -252,6 +258,37 @@ def is_empty(url: str) -> bool:
         engine.dispose()
 
 
+def time_tokens(url: str, versions: int = 2_000) -> str:
+    """CPU ms per version of the index's tokens (see the docstring's `--tokens`)."""
+    from archive import search_tokens
+
+    engine = make_engine(url, read_only=True)
+    with engine.connect() as connection:
+        texts = connection.execute(
+            text("SELECT title, body_text FROM post_versions ORDER BY id LIMIT :n"), {"n": versions}
+        ).all()
+    engine.dispose()
+
+    def by_character(title: str, body: str) -> tuple[str, str]:
+        fold = search_tokens.normalise
+        return tuple(search_tokens._fts_tokens_by_character(fold(t)) for t in (title, body))
+
+    figures = {}
+    for name, tokens in (
+        ("fts_texts", search_tokens.fts_texts),
+        ("character by character", by_character),
+        ("version_grams", search_tokens.version_grams),
+    ):
+        started = time.process_time()
+        made = [tokens(title, body) for title, body in texts]
+        figures[name] = (time.process_time() - started) * 1000 / len(texts), made
+    assert figures["fts_texts"][1] == figures["character by character"][1]
+    chars = sum(len(t) + len(b) for t, b in texts) / len(texts)
+    return f"tokens, CPU ms a version ({len(texts):,} versions of {chars:,.0f} characters): " + (
+        ", ".join(f"{name} {ms:.3f}" for name, (ms, _) in figures.items())
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=100_000)
@@ -264,6 +301,9 @@ def main() -> int:
         "postgresql+psycopg://…/bench (built if it holds no posts, else reused)",
     )
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--tokens", action="store_true", help="only time the index's tokens, then stop"
+    )
     args = parser.parse_args()
     if args.quick:
         args.posts, args.repeat, args.like_repeat = 5_000, 5, 2
@@ -277,6 +317,9 @@ def main() -> int:
     if is_empty(url):
         took, _ = timed(build, url, args.posts, args.seed)
         print(f"built {args.posts:,} posts in {took / 1000:.1f} s: {display_url(url)}")
+    if args.tokens:
+        print(time_tokens(url))
+        return 0
     engine = make_engine(url)
     took, indexed = timed(reindex, engine)
     print(f"indexed {indexed:,} versions in {took / 1000:.1f} s (sijeong db reindex)")

@@ -23,6 +23,7 @@ from archive import make_engine, schema, search, upgrade
 from archive.migrate import check_schema, current_revision, head_revision, revisions
 from archive.models import Base, SearchDoc
 from archive.search_check import index_problems
+from archive.search_fts import FTS_DDL
 
 pytest_plugins = ["archive_fixtures"]  # db_url (SQLite, PostgreSQL), archive, session
 
@@ -166,6 +167,20 @@ def test_the_migrations_build_exactly_the_models(archive):
         }
         context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_sqlite_search_index_has_the_form_search_fts_writes(tmp_path):
+    """The migrations leave search_fts as `search_fts.FTS_DDL` declares it (issue 23: body
+    first, where most of a row's tokens are, so that their positions need no column marker)."""
+    url = f"sqlite:///{tmp_path / 'head.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        ddl = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'search_fts'"
+        ).scalar()
+    engine.dispose()
+    assert ddl == FTS_DDL
 
 
 def test_the_postgresql_grams_index_is_gin(pg_url):

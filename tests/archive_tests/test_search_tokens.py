@@ -192,3 +192,52 @@ def test_the_grams_of_a_term_are_among_those_of_every_text_holding_it(text, data
 @given(many=st.lists(terms, max_size=20))
 def test_a_query_s_grams_are_bounded(many):
     assert len(chosen_grams(many)) <= MAX_GRAMS
+
+
+# --- the tokens of the per-character code they replaced (issue 23: tokenising made cheap) ---
+
+
+def tokens_char_by_char(text: str) -> str:
+    """`fts_tokens` as it was written before it went through C-level string operations: one
+    `encode` a character, then the pairs. The same tokens, checked character by character."""
+    codes = []
+    for char in text:
+        if char == ESCAPE:
+            codes.append(ESCAPE + "zz")
+        elif ord(char) >= 128 or char.isalnum():
+            codes.append(char)
+        else:
+            codes.append(f"{ESCAPE}{ord(char):02x}")
+    pairs = [codes[i] + codes[i + 1] for i in range(len(codes) - 1)]
+    return " ".join(pairs + codes[-1:])
+
+
+def grams_char_by_char(text: str) -> set[str]:
+    grams = {text[i : i + 2] for i in range(len(text) - 1)}
+    grams.update(c for c in text if not c.isspace())
+    return grams
+
+
+# Any character at all (lone surrogates, NUL, noncharacters such as U+FFFF included), and the
+# project's alphabet, so that escapes, whitespace and the escape character itself are frequent.
+any_texts = st.one_of(
+    st.text(max_size=40),
+    st.text(ALPHABET + "\uffff\x00\ud800", max_size=40),
+    st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=40),
+)
+
+
+@given(text=any_texts)
+def test_the_tokens_are_those_of_the_character_by_character_code(text):
+    assert fts_tokens(text) == tokens_char_by_char(text)
+
+
+@given(text=any_texts)
+def test_the_grams_are_those_of_the_character_by_character_code(text):
+    assert text_grams(text) == grams_char_by_char(text)
+
+
+def test_a_long_text_has_the_same_tokens_and_grams_as_character_by_character():
+    text = normalise(("광주광역시 Gwangju-City (2026.12.08)\t\n" + ESCAPE + "İß ") * 400)
+    assert fts_tokens(text) == tokens_char_by_char(text)
+    assert text_grams(text) == grams_char_by_char(text)
