@@ -169,31 +169,28 @@ def test_the_migrations_build_exactly_the_models(archive):
         assert compare_metadata(context, Base.metadata) == []
 
 
+def at_head(url: str, sql: str) -> Any:
+    """The one value `sql` reads from a new archive at `url` upgraded to the head."""
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        value = connection.exec_driver_sql(sql).scalar_one()
+    engine.dispose()
+    return value
+
+
 def test_the_sqlite_search_index_has_the_form_search_fts_writes(tmp_path):
     """The migrations leave search_fts as `search_fts.FTS_DDL` declares it (issue 23: body
     first, where most of a row's tokens are, so that their positions need no column marker)."""
     url = f"sqlite:///{tmp_path / 'head.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        ddl = connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE name = 'search_fts'"
-        ).scalar()
-    engine.dispose()
-    assert ddl == FTS_DDL
+    assert at_head(url, "SELECT sql FROM sqlite_master WHERE name = 'search_fts'") == FTS_DDL
 
 
 def test_the_postgresql_grams_index_is_gin(pg_url):
     """The models leave the index method to migration 0006 (alembic's comparison above does not
     look at it): a search on PostgreSQL narrows by `grams @> …`, which only GIN serves."""
-    upgrade(pg_url)
-    engine = make_engine(pg_url)
-    with engine.connect() as connection:
-        definition = connection.exec_driver_sql(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_docs_grams'"
-        ).scalar_one()
-    engine.dispose()
-    assert "USING gin (grams)" in definition
+    index = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_docs_grams'"
+    assert "USING gin (grams)" in at_head(pg_url, index)
 
 
 def test_the_revisions_check_schema_knows_are_alembics():

@@ -155,42 +155,47 @@ def test_verify_default_slice_is_a_thirtieth_plus_the_last_week(tmp_path, family
         assert 3 <= views <= 3 + 7 * 3  # 90/30 + however many seeded posts fall in the last week
 
 
-def test_a_vanished_post_is_unlisted_then_deleted_by_the_second_run_to_see_its_soft_404(
-    tmp_path, small_site, family
-):
+# A post's status and its count towards deletion.
+STATUS = "SELECT status, missing_checks FROM posts WHERE seq = :s AND board_id = :b"
+
+
+@pytest.fixture
+def one_deleted(tmp_path, small_site, family):
+    """(archive, board, replica client, seq): the board crawled in full, then one of its posts
+    deleted on the replica."""
     db = tmp_path / "archive.sqlite3"
     board = family.board_id
     assert crawl(db, small_site.url, "--board", board, "--mode", "full").code == 0
     client = ReplicaClient(small_site.url)
     gone = client.seqs(board)[10]
     client.delete(board, gone)
+    return db, board, client, gone
+
+
+def test_a_vanished_post_is_unlisted_then_deleted_by_the_second_run_to_see_its_soft_404(
+    small_site, one_deleted
+):
+    db, board, client, gone = one_deleted
     # unlists it, and re-checks it: 1 of 2
     full = crawl(db, small_site.url, "--board", board, "--mode", "full")
     assert full.code == 0 and (full.summary["unlisted"], full.summary["deleted"]) == (1, 0)
-    status = "SELECT status, missing_checks FROM posts WHERE seq = :s AND board_id = :b"
-    assert query(db, status, s=gone, b=board) == [("unlisted", 1)]
+    assert query(db, STATUS, s=gone, b=board) == [("unlisted", 1)]
     verify = crawl(db, small_site.url, "--board", board, "--mode", "verify", "--slice", "all")
     assert verify.code == 0 and (verify.summary["deleted"], verify.summary["failed"]) == (1, 0)
-    assert query(db, status, s=gone, b=board) == [("deleted", 2)]
+    assert query(db, STATUS, s=gone, b=board) == [("deleted", 2)]
     client.restore(board, gone)
     back = crawl(db, small_site.url, "--board", board, "--mode", "full")
     assert back.code == 0 and back.summary["restored"] == 1
-    assert query(db, status, s=gone, b=board) == [("live", 0)]
+    assert query(db, STATUS, s=gone, b=board) == [("live", 0)]
 
 
 def test_a_post_deleted_between_sweeps_is_vanishing_for_verify_not_a_failed_night(
-    tmp_path, small_site, family
+    small_site, one_deleted
 ):
     """Issue 22: a verify got the CMS's "no such post" for a post still held as live and
     counted a failed page (exit 6) every night until the weekly sweep. It counts towards the
     deletion, as for an unlisted post, with a vanishing event; the sweep then confirms it."""
-    db = tmp_path / "archive.sqlite3"
-    board = family.board_id
-    assert crawl(db, small_site.url, "--board", board, "--mode", "full").code == 0
-    client = ReplicaClient(small_site.url)
-    gone = client.seqs(board)[10]
-    client.delete(board, gone)
-    status = "SELECT status, missing_checks FROM posts WHERE seq = :s AND board_id = :b"
+    db, board, _, gone = one_deleted
     events = (
         "SELECT c.kind FROM changes c JOIN posts p ON p.id = c.post_id"
         " WHERE p.seq = :s AND p.board_id = :b ORDER BY c.id"
@@ -198,11 +203,11 @@ def test_a_post_deleted_between_sweeps_is_vanishing_for_verify_not_a_failed_nigh
     for night in (1, 2):
         verify = crawl(db, small_site.url, "--board", board, "--mode", "verify", "--slice", "all")
         assert (verify.code, verify.summary["failed"], verify.summary["deleted"]) == (0, 0, 0)
-        assert query(db, status, s=gone, b=board) == [("live", night)]
+        assert query(db, STATUS, s=gone, b=board) == [("live", night)]
     assert query(db, events, s=gone, b=board) == [("new",), ("vanishing",)]
     full = crawl(db, small_site.url, "--board", board, "--mode", "full")
     assert full.code == 0 and (full.summary["unlisted"], full.summary["deleted"]) == (1, 1)
-    assert query(db, status, s=gone, b=board) == [("deleted", 3)]
+    assert query(db, STATUS, s=gone, b=board) == [("deleted", 3)]
 
 
 def test_default_delay_keeps_board_requests_a_second_apart(tmp_path, family):
